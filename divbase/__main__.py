@@ -1,0 +1,3 @@
+from divbase.cli.app import main
+
+main()

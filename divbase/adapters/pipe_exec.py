@@ -1,0 +1,120 @@
+"""Run a query plan with bcftools: per-file subsets in parallel, then concat/merge, sort only if needed."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from divbase.adapters.bcftools import Bcftools
+from divbase.adapters.index_cache import indexed
+from divbase.core.command import Command
+from divbase.core.plan import Part, Plan
+
+
+@dataclass(frozen=True)
+class Input:
+    """A part's input: the VCF's local path and its cached index."""
+
+    path: Path
+    index: Path
+
+    @property
+    def spec(self) -> str:
+        return indexed(self.path, self.index)
+
+
+@dataclass
+class Executor:
+    bcftools: Bcftools
+    workdir: Path
+    jobs: int = 1
+    log: Callable[[str], None] = lambda _line: None
+
+    def run(self, plan: Plan, command: Command, inputs: Sequence[Input], result: Path) -> None:
+        """Write the bgzipped result VCF and its CSI index (`<result>.csi`)."""
+        final_direct = not plan.sort and not plan.merge and len(plan.parts) == 1
+        if final_direct and _passes_through(plan.parts[0], command):
+            self.log("The selection covers the whole file with no filter: copying it unchanged.")
+            shutil.copyfile(inputs[0].path, result)
+            shutil.copyfile(inputs[0].index, f"{result}.csi")
+            return
+        with ThreadPoolExecutor(max_workers=max(1, self.jobs)) as pool:
+            outs = list(pool.map(lambda i: self._part(i, plan, command, inputs[i], result if final_direct else None),
+                                 range(len(plan.parts))))
+        if not final_direct:
+            self._combine(plan, outs, result)
+        self._run(["index", "-f", str(result)], "indexing the result", result.name)
+
+    def _part(self, i: int, plan: Plan, command: Command, source: Input, result: Path | None) -> str:
+        part = plan.parts[i]
+        if _passes_through(part, command):
+            return source.spec
+        current = source.spec
+        for seg in range(len(command.segments)):
+            last = seg == len(command.segments) - 1
+            out, fmt = self._part_target(i, seg, last, plan, result)
+            argv = [*command.argv(seg, part.samples), "-O", fmt, "-o", str(out), current]
+            self._run(argv, f"running 'bcftools {' '.join(argv[:-4])}'", part.file.key)
+            current = str(out)
+            if fmt == "b":
+                self._run(["index", "-f", current], "indexing a temporary file", part.file.key)
+        return current
+
+    def _part_target(self, i: int, seg: int, last: bool, plan: Plan, result: Path | None) -> tuple[Path, str]:
+        if last and result is not None:
+            return result, "z"
+        if last and not plan.sort:
+            return self.workdir / f"part_{i}.ubcf", "u"
+        return self.workdir / f"part_{i}_{seg}.bcf", "b"
+
+    def _combine(self, plan: Plan, outs: list[str], result: Path) -> None:
+        target = result if not plan.sort else self.workdir / "combined.ubcf"
+        fmt = "u" if plan.sort else "z"
+        if plan.merge:
+            sources = [self._group(j, [outs[i] for i in members], plan) for j, members in enumerate(plan.groups)]
+            no_index = [] if plan.sort else ["--no-index"]
+            self.log(f"Sample sets are disjoint across {len(sources)} groups: merging them.")
+            self._run(["merge", *no_index, "-O", fmt, "-o", str(target), *sources], "merging", result.name)
+        elif len(plan.groups[0]) > 1:
+            self._concat_into([outs[i] for i in plan.groups[0]], target, fmt, result.name)
+        else:
+            target = Path(outs[plan.groups[0][0]])
+        if plan.sort:
+            self._sort(plan, target, result)
+
+    def _group(self, j: int, members: list[str], plan: Plan) -> str:
+        """One merge input: a single part as is, or the concatenation of a group's parts."""
+        if len(members) == 1:
+            return members[0]
+        target = self.workdir / (f"group_{j}.bcf" if plan.sort else f"group_{j}.ubcf")
+        self._concat_into(members, target, "b" if plan.sort else "u", target.name)
+        if plan.sort:
+            self._run(["index", "-f", str(target)], "indexing a temporary file", target.name)
+        return str(target)
+
+    def _concat_into(self, members: list[str], target: Path, fmt: str, name: str) -> None:
+        self.log(f"Identical sample sets in {len(members)} files: concatenating them.")
+        self._run(["concat", "-O", fmt, "-o", str(target), *members], "concatenating", name)
+
+    def _sort(self, plan: Plan, source: Path, result: Path) -> None:
+        tmp = self.workdir / "sort_tmp"
+        tmp.mkdir(exist_ok=True)
+        if not plan.dedupe:
+            self._run(["sort", "-T", str(tmp), "-Oz", "-o", str(result), str(source)], "sorting", result.name)
+            return
+        self.log("Concatenated files share contigs: sorting and removing exact duplicate records.")
+        sorted_path = self.workdir / "sorted.ubcf"
+        self._run(["sort", "-T", str(tmp), "-Ou", "-o", str(sorted_path), str(source)], "sorting", result.name)
+        self._run(["norm", "--rm-dup", "exact", "-Oz", "-o", str(result), str(sorted_path)], "removing duplicates",
+                  result.name)
+
+    def _run(self, argv: list[str], operation: str, target: str) -> None:
+        self.bcftools.run(argv, operation=operation, target=target, cwd=self.workdir)
+
+
+def _passes_through(part: Part, command: Command) -> bool:
+    """The part is the whole file unchanged: every sample in header order and no option touches records."""
+    return part.whole_file and part.file.well_formed and not command.filters_records and not command.has_regions

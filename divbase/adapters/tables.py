@@ -1,0 +1,107 @@
+"""SQLAlchemy tables shared by local mode (SQLite) and the service (PostgreSQL).
+
+Task history follows the spec: `task_history` (its autoincrement id is the user-facing task id),
+`task_started_at` (written when a task starts) and `celery_taskmeta` (the columns of Celery's database
+result backend with `result_extended`, so both modes read history the same way).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}
+
+
+class Stamped:
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class UserRow(Stamped, Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+
+class ProjectRow(Stamped, Base):
+    __tablename__ = "projects"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    bucket_name: Mapped[str] = mapped_column(String(1024))
+
+
+class TaskHistoryRow(Base):
+    __tablename__ = "task_history"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    task_id: Mapped[str] = mapped_column(String(155), unique=True, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class TaskStartedAtRow(Base):
+    __tablename__ = "task_started_at"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    task_id: Mapped[str] = mapped_column(String(155), unique=True, index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CeleryTaskMetaRow(Base):
+    """Same columns as Celery's `TaskExtended` model (table `celery_taskmeta`)."""
+
+    __tablename__ = "celery_taskmeta"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    task_id: Mapped[str] = mapped_column(String(155), unique=True)
+    status: Mapped[str] = mapped_column(String(50), default="PENDING")
+    result: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    date_done: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    traceback: Mapped[str | None] = mapped_column(Text, nullable=True)
+    name: Mapped[str | None] = mapped_column(String(155), nullable=True)
+    args: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    kwargs: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    worker: Mapped[str | None] = mapped_column(String(155), nullable=True)
+    retries: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    queue: Mapped[str | None] = mapped_column(String(155), nullable=True)
+
+
+class VcfFileRow(Stamped, Base):
+    """One indexed VCF object version (the dimensions index)."""
+
+    __tablename__ = "vcf_files"
+    __table_args__ = (UniqueConstraint("project_id", "key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(1024))
+    version: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(BigInteger)
+    variant_count: Mapped[int] = mapped_column(Integer)
+    sample_count: Mapped[int] = mapped_column(Integer)
+    samples: Mapped[list[str]] = mapped_column(JSON)
+    scaffolds: Mapped[list[str]] = mapped_column(JSON)
+    header_contigs: Mapped[list[str]] = mapped_column(JSON)
+    well_formed: Mapped[bool] = mapped_column(default=True)
+
+
+class VcfSkippedRow(Stamped, Base):
+    """A VCF object that is not indexed: a divbase result, or a broken file with the reason."""
+
+    __tablename__ = "vcf_skipped"
+    __table_args__ = (UniqueConstraint("project_id", "key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(1024))
+    version: Mapped[str] = mapped_column(String(255))
+    reason: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,63 @@
+"""The `divbase` command."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import typer
+
+from divbase import __version__
+from divbase.cli.output import report_error
+from divbase.core.errors import DivbaseError
+
+app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, add_completion=True,
+                  help="Store, index and query VCF files with sample metadata, locally or on a divbase server.")
+
+
+def _version(value: bool) -> None:
+    if not value:
+        return
+    from divbase.adapters.bcftools import Bcftools
+
+    try:
+        bcftools = Bcftools().version()
+    except DivbaseError as exc:
+        bcftools = f"not available ({exc.message})"
+    typer.echo(f"divbase {__version__}\n{bcftools}")
+    raise typer.Exit()
+
+
+@app.callback()
+def root(version: bool = typer.Option(False, "--version", "-V", callback=_version, is_eager=True,
+                                      help="Print the divbase and bcftools versions.")) -> None:
+    """Store, index and query VCF files with sample metadata, locally or on a divbase server."""
+
+
+def _build() -> typer.Typer:
+    from divbase.cli import dimensions, history, metadata
+    from divbase.cli.run import register_run_commands
+
+    run_app = typer.Typer(no_args_is_help=True, help="Run a task in-process on a local bucket directory.")
+    register_run_commands(run_app)
+    app.add_typer(run_app, name="run")
+    app.add_typer(history.app, name="task-history")
+    app.add_typer(dimensions.app, name="dimensions")
+    app.command("validate-metadata")(metadata.validate_metadata)
+    return app
+
+
+def main(argv: list[str] | None = None) -> None:
+    as_json = "--json" in (argv if argv is not None else sys.argv[1:])
+    try:
+        code: Any = _build()(args=argv, standalone_mode=False, prog_name="divbase")
+    except typer.Abort:
+        typer.echo("Aborted.", err=True)
+        code = 130
+    except typer.TyperException as exc:  # usage errors (typer >= 0.29 vendors click)
+        exc.show()  # type: ignore[attr-defined]
+        code = getattr(exc, "exit_code", 2)
+    except DivbaseError as exc:
+        report_error(exc, as_json)
+        code = exc.exit_code
+    sys.exit(code if isinstance(code, int) else 0)

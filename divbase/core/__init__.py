@@ -1,0 +1,1 @@
+"""Pure core: parses, validates and plans. No frameworks, no processes, no network."""

@@ -1,0 +1,41 @@
+"""Ports: what the core and tasks need from the outside world. Adapters implement them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    """One object in a project bucket. `version` changes exactly when the content changes."""
+
+    key: str
+    version: str
+    size: int
+    etag: str
+
+
+class Bucket(Protocol):
+    """A project's object store: a local directory or an S3 bucket."""
+
+    def list(self, prefix: str = "") -> list[ObjectInfo]:
+        """Every live object under `prefix`, sorted by key."""
+        ...
+
+    def head(self, key: str) -> ObjectInfo:
+        """Metadata of one object; raises NotFound."""
+        ...
+
+    def read_bytes(self, key: str) -> bytes: ...
+
+    def fetch(self, key: str, workdir: Path) -> Path:
+        """A local path holding the object's current content (the file itself when local)."""
+        ...
+
+    def put_file(self, src: Path, key: str) -> ObjectInfo: ...
+
+    def put_bytes(self, data: bytes, key: str) -> ObjectInfo: ...
+
+    def delete(self, key: str) -> None: ...

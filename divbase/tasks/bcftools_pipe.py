@@ -1,0 +1,197 @@
+"""Task: subset samples and records of the project's VCFs with `bcftools view` and combine them into one VCF."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from divbase import __version__
+from divbase.adapters.pipe_exec import Executor, Input
+from divbase.core.command import Command, parse_command
+from divbase.core.dimensions import RESULT_PREFIX
+from divbase.core.errors import InvalidInput, TaskError
+from divbase.core.metadata import parse_filter
+from divbase.core.plan import Part, all_parts, build, check_combinable, parts_for_samples, prune_by_region
+from divbase.core.plan import unknown_samples
+from divbase.tasks.common import fresh_dimensions, filter_samples
+from divbase.tasks.context import TaskContext
+from divbase.tasks.registry import CliExtra, TaskSpec, register
+from divbase.tasks.samples_file import read_samples_file
+
+MODES = "--tsv-filter, --samples, --samples-file or --all-samples"
+
+
+class BcftoolsPipeRequest(BaseModel):
+    command: str = Field(description="bcftools view command(s), ';'-separated, e.g. 'view -s -r 21:1-5000000'.")
+    tsv_filter: str | None = Field(None, description="Select samples with a metadata filter, e.g. 'Area:North;Sex:F'.")
+    metadata_tsv_name: str = Field("sample_metadata.tsv", description="Sidecar metadata TSV used by --tsv-filter.")
+    samples: list[str] | None = Field(None, description="Select these samples (comma-separated).")
+    all_samples: bool = Field(False, description="Keep every sample of every file.")
+
+    @field_validator("samples", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list):
+            value = list(dict.fromkeys(s.strip() for s in value if isinstance(s, str) and s.strip()))
+        return value
+
+    @model_validator(mode="after")
+    def _one_mode(self) -> BcftoolsPipeRequest:
+        chosen = [self.tsv_filter is not None, self.samples is not None, self.all_samples]
+        if sum(chosen) > 1:
+            raise ValueError(f"Use only one of {MODES}.")
+        if not any(chosen):
+            raise ValueError(f"Sample selection is required: use one of {MODES}.")
+        if self.samples is not None and not self.samples:
+            raise ValueError("--samples holds no sample id. Give a comma-separated list, e.g. --samples S1,S2.")
+        return self
+
+
+class BcftoolsPipeResult(BaseModel):
+    output_file: str
+    index_file: str
+    log_file: str
+    provenance_file: str
+    samples: list[str]
+    files: list[str]
+    status: str = "completed"
+
+
+def precheck(request: BcftoolsPipeRequest) -> None:
+    parse_command(request.command, all_samples=request.all_samples)
+    if request.tsv_filter is not None:
+        parse_filter(request.tsv_filter)
+
+
+def run(ctx: TaskContext, kw: BcftoolsPipeRequest) -> BcftoolsPipeResult:
+    log_key = f"{RESULT_PREFIX}{ctx.task_number}.log"
+    try:
+        result = _query(ctx, kw)
+    except Exception as exc:
+        ctx.log(f"An error of type '{type(exc).__name__}' occurred running your task, error message was:\n {exc}")
+        _put_log(ctx, kw, log_key, "FAILURE")
+        raise
+    _put_log(ctx, kw, log_key, "SUCCESS")
+    return result
+
+
+def _query(ctx: TaskContext, kw: BcftoolsPipeRequest) -> BcftoolsPipeResult:
+    command = parse_command(kw.command, all_samples=kw.all_samples)
+    parts = _select(ctx, kw)
+    parts = prune_by_region(parts, command.region_scaffolds())
+    check_combinable(parts)
+    plan = build(parts, _region_orders(command))
+    ctx.log(f"Files: {', '.join(p.file.key for p in plan.parts)}")
+    ctx.log(f"Combine: {len(plan.groups)} group(s); sort needed: {plan.sort}")
+    objects = {o.key: o for o in ctx.bucket.list()}
+    inputs = []
+    for p in plan.parts:
+        path = ctx.bucket.fetch(p.file.key, ctx.workdir)
+        inputs.append(Input(path, ctx.indexes.ensure(objects[p.file.key], path)))
+    local = ctx.workdir / "result.vcf.gz"
+    Executor(ctx.bcftools, ctx.workdir, ctx.jobs, ctx.log).run(plan, command, inputs, local)
+    key = f"{RESULT_PREFIX}{ctx.task_number}.vcf.gz"
+    ctx.bucket.put_file(local, key)
+    ctx.bucket.put_file(Path(f"{local}.csi"), f"{key}.csi")
+    samples = list(dict.fromkeys(s for p in plan.parts for s in p.out_samples))
+    provenance = _provenance(ctx, kw, plan.parts, objects, samples)
+    ctx.bucket.put_bytes(json.dumps(provenance, indent=2).encode(), f"{key}.json")
+    return BcftoolsPipeResult(output_file=key, index_file=f"{key}.csi", log_file=f"{RESULT_PREFIX}{ctx.task_number}.log",
+                              provenance_file=f"{key}.json", samples=samples, files=[p.file.key for p in plan.parts])
+
+
+def _select(ctx: TaskContext, kw: BcftoolsPipeRequest) -> list[Part]:
+    if kw.tsv_filter is not None:
+        found = filter_samples(ctx, kw.tsv_filter, kw.metadata_tsv_name)
+        if not found.sample_ids:
+            raise TaskError(f"No samples match the metadata filter '{kw.tsv_filter}' ({found.query_message}).",
+                            "Check the filter with 'divbase run sample-metadata-query'.")
+        return parts_for_samples(found.dims, found.sample_ids)
+    dims = fresh_dimensions(ctx)
+    if kw.samples is not None:
+        if missing := unknown_samples(dims, kw.samples):
+            raise TaskError(f"The following sample IDs were not found in the project's dimensions index: "
+                            f"{', '.join(missing)}.", "List samples with 'divbase dimensions show --unique-samples'.")
+        return parts_for_samples(dims, kw.samples)
+    return all_parts(dims)
+
+
+def _region_orders(command: Command) -> list[list[str]]:
+    """Contigs of each segment's `-r`, in list order (bcftools emits indexed regions in that order)."""
+    single = (Command(command.text, (seg,)).region_scaffolds() for seg in command.segments)
+    return [order for order in single if order]
+
+
+def _provenance(ctx: TaskContext, kw: BcftoolsPipeRequest, parts: tuple[Part, ...], objects: dict[str, Any],
+                samples: list[str]) -> dict[str, Any]:
+    return {
+        "task_id": ctx.task_number, "celery_task_id": ctx.task_id, "mode": ctx.mode, "project": ctx.project_name,
+        "query": kw.model_dump(), "samples": samples,
+        "inputs": [{"key": p.file.key, "version": objects[p.file.key].version} for p in parts],
+        "divbase_version": __version__, "bcftools_version": ctx.bcftools.version(),
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def _put_log(ctx: TaskContext, kw: BcftoolsPipeRequest, key: str, status: str) -> None:
+    if kw.tsv_filter is not None:
+        mode = f"Sample metadata query\nTSV query string: '{kw.tsv_filter}'"
+    elif kw.samples is not None:
+        mode = f"Filter by sample IDs\nSamples selected: {', '.join(kw.samples)}"
+    else:
+        mode = "All samples selected"
+    header = [
+        "DivBase query vcf task log", "=================", f"Job Status: {status}",
+        f"DivBase version: {__version__}", f"BCFtools version: {_bcftools_version(ctx)}",
+        f"Date: {datetime.now(UTC).date().isoformat()}", f"Project: {ctx.project_name}",
+        f"Sample Selection Mode: {mode}", f"User inputted bcftools command used: '{kw.command}'",
+        f"Task ID: {ctx.task_number}", f"DivBase internal task ID: {ctx.task_id}", f"Mode: {ctx.mode}",
+        "=================",
+    ]
+    ctx.bucket.put_bytes(("\n".join(header + ctx.log_lines) + "\n").encode(), key)
+
+
+def _bcftools_version(ctx: TaskContext) -> str:
+    try:
+        return ctx.bcftools.version()
+    except Exception:  # the log must be written even when bcftools is missing
+        return "unavailable"
+
+
+def render(result: BcftoolsPipeResult) -> str:
+    return (f"Output file ready: {result.output_file} ({len(result.samples)} samples from "
+            f"{len(result.files)} file(s)); log: {result.log_file}")
+
+
+def _prepare(values: dict[str, Any]) -> dict[str, Any]:
+    path = values.pop("samples_file", None)
+    if path is not None:
+        if values.get("samples") is not None:
+            raise InvalidInput(f"Use only one of {MODES}.")
+        values["samples"] = read_samples_file(Path(path))
+    return values
+
+
+SPEC = register(
+    TaskSpec(
+        cli_name="bcftools-pipe",
+        celery_name="tasks.bcftools_query",
+        summary="Subset samples/regions with bcftools view over every relevant VCF and combine into one VCF.",
+        request=BcftoolsPipeRequest,
+        result=BcftoolsPipeResult,
+        handler=run,
+        queue="long",
+        role="QUERY",
+        render=render,
+        precheck=precheck,
+        result_file=lambda result: result.output_file,
+        cli_extras=(CliExtra("samples_file", "File with one sample id per line ('#' comments allowed)."),),
+        prepare=_prepare,
+    )
+)

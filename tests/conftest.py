@@ -1,0 +1,79 @@
+"""Shared test helpers: the real CLI in a subprocess, the upstream fixtures, VCF record comparison."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO.parent / "shared" / "fixtures" / "divbase-upstream"
+
+
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+def divbase(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> Run:
+    """Run the real `divbase` CLI in a subprocess."""
+    proc = subprocess.run([sys.executable, "-m", "divbase", *args], capture_output=True, text=True, cwd=cwd,
+                          env={**os.environ, **(env or {})}, timeout=600)
+    return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+def records(path: Path) -> list[str]:
+    """Every line of a (b)gzipped VCF that does not start with '##' (the result-identity contract)."""
+    with gzip.open(path, "rt") as handle:
+        return [line for line in handle if not line.startswith("##")]
+
+
+@pytest.fixture
+def fixtures() -> Path:
+    if not FIXTURES.is_dir():
+        pytest.fail(f"Upstream fixtures missing at {FIXTURES}; they live in ../shared next to the repo.")
+    return FIXTURES
+
+
+@pytest.fixture
+def make_project(tmp_path: Path, fixtures: Path) -> Callable[..., Path]:
+    """A bucket directory holding copies of the named fixture files (optionally under new keys)."""
+
+    def make(names: Sequence[str] | dict[str, str], name: str = "project") -> Path:
+        root = tmp_path / name
+        root.mkdir()
+        pairs = names.items() if isinstance(names, dict) else ((n, n) for n in names)
+        for key, source in pairs:
+            target = root / key
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(fixtures / source, target)
+        return root
+
+    return make
+
+
+@pytest.fixture
+def indexed_project(make_project: Callable[..., Path]) -> Callable[..., Path]:
+    """A project whose dimensions are up to date."""
+
+    def make(names: Sequence[str] | dict[str, str], name: str = "project") -> Path:
+        root = make_project(names, name)
+        result = divbase("run", "dimensions-update", "--bucket-dir", str(root))
+        assert result.code == 0, result.stderr
+        return root
+
+    return make
