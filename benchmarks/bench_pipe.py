@@ -193,6 +193,8 @@ def run_reference(pipeline: Pipeline, out: Path, work: Path, timings: Timings) -
 def measure(case: Case, bucket: Path, runs: Path, reps: int, with_divbase: bool) -> Result:
     res = Result(case)
     runs.mkdir(parents=True, exist_ok=True)
+    for stale in runs.glob("*.vcf.gz*"):
+        stale.unlink()
     warm_cache(case.query.files + layout_files(bucket, ""))
     for _ in range(reps):  # interleaved, so drift hits every pipeline alike
         if with_divbase and res.error is None:
@@ -245,7 +247,8 @@ def rows(res: Result) -> list[list[str]]:
     variants = res.divbase or {None: Timings()}
     for jobs, timings in variants.items():
         div = timings.median
-        noisy = " *" if max(timings.spread, res.hand.spread, res.upstream.spread) > 0.10 else ""
+        spreads = (timings.spread, res.hand.spread, res.hand_par.spread, res.upstream.spread)
+        noisy = " *" if max(spreads) > 0.10 else ""
         rss = res.rss_kib.get(jobs)
         out.append([
             res.case.name, str(jobs or "default"), fmt(div) + noisy, fmt(hand), fmt(res.hand_par.median),

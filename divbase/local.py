@@ -36,8 +36,10 @@ class LocalProject:
 
     def __init__(self, root: Path, jobs: int | None = None) -> None:
         if not root.is_dir():
-            raise NotFound(f"Bucket directory {root} does not exist.",
-                           "Pass an existing directory with --bucket-dir or set DIVBASE_BUCKET_DIR.")
+            raise NotFound(
+                f"Bucket directory {root} does not exist.",
+                "Pass an existing directory with --bucket-dir or set DIVBASE_BUCKET_DIR.",
+            )
         self.root = root.resolve()
         self.state = self.root / STATE_DIR
         self.jobs = jobs or default_jobs()
@@ -65,17 +67,37 @@ class LocalProject:
     def run(self, spec: TaskSpec, request: BaseModel) -> Outcome:
         """Validate, record the task as queued, run it in-process, record how it ended."""
         spec.precheck(request)
-        kwargs = spec.kwargs(**request.model_dump(), project_name=self.root.name, project_id=self.project_id,
-                             bucket_name=str(self.root), user_id=self.user_id)
+        kwargs = spec.kwargs(
+            **request.model_dump(),
+            project_name=self.root.name,
+            project_id=self.project_id,
+            bucket_name=str(self.root),
+            user_id=self.user_id,
+        )
         task_id = str(uuid.uuid4())
-        number = self.db.create_task(task_id, spec.celery_name, kwargs.model_dump(mode="json"),
-                                     user_id=self.user_id, project_id=self.project_id, queue=spec.queue)
+        number = self.db.create_task(
+            task_id,
+            spec.celery_name,
+            kwargs.model_dump(mode="json"),
+            user_id=self.user_id,
+            project_id=self.project_id,
+            queue=spec.queue,
+        )
         (self.state / "tmp").mkdir(parents=True, exist_ok=True)
         workdir = Path(tempfile.mkdtemp(prefix=f"task_{number}_", dir=self.state / "tmp"))
-        ctx = TaskContext(bucket=self.bucket, db=self.db, bcftools=self.bcftools,
-                          indexes=IndexCache(self.state / "index", self.bcftools), project_id=self.project_id,
-                          project_name=self.root.name, task_number=number, task_id=task_id, workdir=workdir,
-                          mode="local", jobs=self.jobs)
+        ctx = TaskContext(
+            bucket=self.bucket,
+            db=self.db,
+            bcftools=self.bcftools,
+            indexes=IndexCache(self.state / "index", self.bcftools),
+            project_id=self.project_id,
+            project_name=self.root.name,
+            task_number=number,
+            task_id=task_id,
+            workdir=workdir,
+            mode="local",
+            jobs=self.jobs,
+        )
         try:
             return execute(spec, kwargs, ctx)
         finally:

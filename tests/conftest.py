@@ -31,8 +31,14 @@ class Run:
 
 def divbase(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> Run:
     """Run the real `divbase` CLI in a subprocess."""
-    proc = subprocess.run([sys.executable, "-m", "divbase", *args], capture_output=True, text=True, cwd=cwd,
-                          env={**os.environ, **(env or {})}, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-m", "divbase", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        timeout=600,
+    )
     return Run(proc.returncode, proc.stdout, proc.stderr)
 
 

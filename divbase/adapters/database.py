@@ -112,14 +112,31 @@ class Database:
 
     # -- task history -------------------------------------------------------------------------------
 
-    def create_task(self, task_id: str, name: str, kwargs: dict[str, Any], *, user_id: int | None,
-                    project_id: int | None, queue: str | None) -> int:
+    def create_task(
+        self,
+        task_id: str,
+        name: str,
+        kwargs: dict[str, Any],
+        *,
+        user_id: int | None,
+        project_id: int | None,
+        queue: str | None,
+    ) -> int:
         """Record a queued task (visible in the history as PENDING). Returns the user-facing task id."""
         with self.session() as s:
             row = TaskHistoryRow(task_id=task_id, user_id=user_id, project_id=project_id)
             s.add(row)
-            s.add(CeleryTaskMetaRow(task_id=task_id, status="PENDING", name=name, kwargs=_encode(kwargs),
-                                    args=_encode([]), queue=queue, retries=0))
+            s.add(
+                CeleryTaskMetaRow(
+                    task_id=task_id,
+                    status="PENDING",
+                    name=name,
+                    kwargs=_encode(kwargs),
+                    args=_encode([]),
+                    queue=queue,
+                    retries=0,
+                )
+            )
             s.flush()
             return row.id
 
@@ -130,7 +147,9 @@ class Database:
             if meta is not None:
                 meta.status, meta.worker = "STARTED", worker
 
-    def mark_done(self, task_id: str, status: str, result: dict[str, Any], traceback: str | None = None) -> None:
+    def mark_done(
+        self, task_id: str, status: str, result: dict[str, Any], traceback: str | None = None
+    ) -> None:
         with self.session() as s:
             meta = s.scalar(select(CeleryTaskMetaRow).where(CeleryTaskMetaRow.task_id == task_id))
             if meta is None:
@@ -138,8 +157,14 @@ class Database:
             meta.status, meta.result, meta.traceback = status, _encode(result), traceback
             meta.date_done = utcnow().replace(tzinfo=None)
 
-    def tasks(self, *, task_number: int | None = None, user_id: int | None = None,
-              project_id: int | None = None, limit: int = 10) -> list[TaskRecord]:
+    def tasks(
+        self,
+        *,
+        task_number: int | None = None,
+        user_id: int | None = None,
+        project_id: int | None = None,
+        limit: int = 10,
+    ) -> list[TaskRecord]:
         """History rows, newest first, joined with their Celery metadata and start time."""
         query = (
             select(TaskHistoryRow, CeleryTaskMetaRow, TaskStartedAtRow.started_at, UserRow.email)
@@ -161,27 +186,46 @@ class Database:
 
     def dimensions(self, project_id: int) -> Dimensions:
         with self.session() as s:
-            files = s.scalars(select(VcfFileRow).where(VcfFileRow.project_id == project_id).order_by(VcfFileRow.key))
-            skipped = s.scalars(
-                select(VcfSkippedRow).where(VcfSkippedRow.project_id == project_id).order_by(VcfSkippedRow.key)
+            files = s.scalars(
+                select(VcfFileRow).where(VcfFileRow.project_id == project_id).order_by(VcfFileRow.key)
             )
-            return Dimensions(files=tuple(_file_dims(r) for r in files),
-                              skipped=tuple(Skipped(r.key, r.version, r.reason) for r in skipped))
+            skipped = s.scalars(
+                select(VcfSkippedRow)
+                .where(VcfSkippedRow.project_id == project_id)
+                .order_by(VcfSkippedRow.key)
+            )
+            return Dimensions(
+                files=tuple(_file_dims(r) for r in files),
+                skipped=tuple(Skipped(r.key, r.version, r.reason) for r in skipped),
+            )
 
     def save_file(self, project_id: int, dims: FileDims) -> None:
         """Upsert one indexed file (one transaction per file, so finished work survives a later failure)."""
         with self.session() as s:
             _forget(s, project_id, [dims.key])
-            s.add(VcfFileRow(project_id=project_id, key=dims.key, version=dims.version, size=dims.size,
-                             variant_count=dims.variant_count, sample_count=len(dims.samples),
-                             samples=list(dims.samples), scaffolds=list(dims.scaffolds),
-                             header_contigs=list(dims.header_contigs), well_formed=dims.well_formed))
+            s.add(
+                VcfFileRow(
+                    project_id=project_id,
+                    key=dims.key,
+                    version=dims.version,
+                    size=dims.size,
+                    variant_count=dims.variant_count,
+                    sample_count=len(dims.samples),
+                    samples=list(dims.samples),
+                    scaffolds=list(dims.scaffolds),
+                    header_contigs=list(dims.header_contigs),
+                    well_formed=dims.well_formed,
+                )
+            )
 
     def save_skipped(self, project_id: int, skipped: Skipped) -> None:
         with self.session() as s:
             _forget(s, project_id, [skipped.key])
-            s.add(VcfSkippedRow(project_id=project_id, key=skipped.key, version=skipped.version,
-                                reason=skipped.reason))
+            s.add(
+                VcfSkippedRow(
+                    project_id=project_id, key=skipped.key, version=skipped.version, reason=skipped.reason
+                )
+            )
 
     def forget(self, project_id: int, keys: list[str]) -> None:
         with self.session() as s:
@@ -194,17 +238,30 @@ def _forget(s: Session, project_id: int, keys: list[str]) -> None:
 
 
 def _file_dims(row: VcfFileRow) -> FileDims:
-    return FileDims(key=row.key, version=row.version, size=row.size, samples=tuple(row.samples),
-                    scaffolds=tuple(row.scaffolds), header_contigs=tuple(row.header_contigs),
-                    variant_count=row.variant_count, well_formed=row.well_formed)
+    return FileDims(
+        key=row.key,
+        version=row.version,
+        size=row.size,
+        samples=tuple(row.samples),
+        scaffolds=tuple(row.scaffolds),
+        header_contigs=tuple(row.header_contigs),
+        variant_count=row.variant_count,
+        well_formed=row.well_formed,
+    )
 
 
-def _record(history: TaskHistoryRow, meta: CeleryTaskMetaRow | None, started: datetime | None,
-            email: str | None) -> TaskRecord:
+def _record(
+    history: TaskHistoryRow, meta: CeleryTaskMetaRow | None, started: datetime | None, email: str | None
+) -> TaskRecord:
     return TaskRecord(
-        id=history.id, task_id=history.task_id, name=meta.name if meta else None,
+        id=history.id,
+        task_id=history.task_id,
+        name=meta.name if meta else None,
         status=meta.status if meta else "PENDING",
         kwargs=(_decode(meta.kwargs) if meta else None) or {},
-        result=_decode(meta.result) if meta else None, user_email=email, created_at=history.created_at,
-        started_at=started, date_done=meta.date_done if meta else None,
+        result=_decode(meta.result) if meta else None,
+        user_email=email,
+        created_at=history.created_at,
+        started_at=started,
+        date_done=meta.date_done if meta else None,
     )

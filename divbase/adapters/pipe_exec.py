@@ -42,8 +42,12 @@ class Executor:
             shutil.copyfile(inputs[0].index, f"{result}.csi")
             return
         with ThreadPoolExecutor(max_workers=max(1, self.jobs)) as pool:
-            outs = list(pool.map(lambda i: self._part(i, plan, command, inputs[i], result if final_direct else None),
-                                 range(len(plan.parts))))
+            outs = list(
+                pool.map(
+                    lambda i: self._part(i, plan, command, inputs[i], result if final_direct else None),
+                    range(len(plan.parts)),
+                )
+            )
         if not final_direct:
             self._combine(plan, outs, result)
         self._run(["index", "-f", str(result)], "indexing the result", result.name)
@@ -74,7 +78,9 @@ class Executor:
         target = result if not plan.sort else self.workdir / "combined.ubcf"
         fmt = "u" if plan.sort else "z"
         if plan.merge:
-            sources = [self._group(j, [outs[i] for i in members], plan) for j, members in enumerate(plan.groups)]
+            sources = [
+                self._group(j, [outs[i] for i in members], plan) for j, members in enumerate(plan.groups)
+            ]
             no_index = [] if plan.sort else ["--no-index"]
             self.log(f"Sample sets are disjoint across {len(sources)} groups: merging them.")
             self._run(["merge", *no_index, "-O", fmt, "-o", str(target), *sources], "merging", result.name)
@@ -107,9 +113,14 @@ class Executor:
             return
         self.log("Concatenated files share contigs: sorting and removing exact duplicate records.")
         sorted_path = self.workdir / "sorted.ubcf"
-        self._run(["sort", "-T", str(tmp), "-Ou", "-o", str(sorted_path), str(source)], "sorting", result.name)
-        self._run(["norm", "--rm-dup", "exact", "-Oz", "-o", str(result), str(sorted_path)], "removing duplicates",
-                  result.name)
+        self._run(
+            ["sort", "-T", str(tmp), "-Ou", "-o", str(sorted_path), str(source)], "sorting", result.name
+        )
+        self._run(
+            ["norm", "--rm-dup", "exact", "-Oz", "-o", str(result), str(sorted_path)],
+            "removing duplicates",
+            result.name,
+        )
 
     def _run(self, argv: list[str], operation: str, target: str) -> None:
         self.bcftools.run(argv, operation=operation, target=target, cwd=self.workdir)
@@ -117,4 +128,6 @@ class Executor:
 
 def _passes_through(part: Part, command: Command) -> bool:
     """The part is the whole file unchanged: every sample in header order and no option touches records."""
-    return part.whole_file and part.file.well_formed and not command.filters_records and not command.has_regions
+    return (
+        part.whole_file and part.file.well_formed and not command.filters_records and not command.has_regions
+    )

@@ -48,8 +48,9 @@ def _decompressed(path: Path) -> Iterator[bytes]:
     if bgzip is None:
         yield from _python_inflate(path)
         return
-    with subprocess.Popen([bgzip, "-dc", str(path)], stdout=subprocess.PIPE,
-                          stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL) as proc:
+    with subprocess.Popen(
+        [bgzip, "-dc", str(path)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL
+    ) as proc:
         assert proc.stdout is not None
         while chunk := proc.stdout.read(CHUNK):
             yield chunk

@@ -11,8 +11,12 @@ from divbase import __version__
 from divbase.cli.output import report_error
 from divbase.core.errors import DivbaseError
 
-app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, add_completion=True,
-                  help="Store, index and query VCF files with sample metadata, locally or on a divbase server.")
+app = typer.Typer(
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=True,
+    help="Store, index and query VCF files with sample metadata, locally or on a divbase server.",
+)
 
 
 def _version(value: bool) -> None:
@@ -29,8 +33,16 @@ def _version(value: bool) -> None:
 
 
 @app.callback()
-def root(version: bool = typer.Option(False, "--version", "-V", callback=_version, is_eager=True,
-                                      help="Print the divbase and bcftools versions.")) -> None:
+def root(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        "-V",
+        callback=_version,
+        is_eager=True,
+        help="Print the divbase and bcftools versions.",
+    ),
+) -> None:
     """Store, index and query VCF files with sample metadata, locally or on a divbase server."""
 
 

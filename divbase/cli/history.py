@@ -22,8 +22,11 @@ def _project(directory: Path | None):  # type: ignore[no-untyped-def]
 
 
 @app.command("user")
-def user(limit: int = typer.Option(10, "--limit", min=1, help="How many tasks, newest first."),
-         directory: Path | None = bucket_dir_option(), as_json: bool = json_option()) -> None:
+def user(
+    limit: int = typer.Option(10, "--limit", min=1, help="How many tasks, newest first."),
+    directory: Path | None = bucket_dir_option(),
+    as_json: bool = json_option(),
+) -> None:
     """Your most recent tasks."""
     project = _project(directory)
     rows = [typed(r) for r in project.db.tasks(user_id=project.user_id, limit=limit)]
@@ -31,8 +34,11 @@ def user(limit: int = typer.Option(10, "--limit", min=1, help="How many tasks, n
 
 
 @app.command("id")
-def by_id(task_id: int = typer.Argument(..., help="The task id printed when the task was submitted."),
-          directory: Path | None = bucket_dir_option(), as_json: bool = json_option()) -> None:
+def by_id(
+    task_id: int = typer.Argument(..., help="The task id printed when the task was submitted."),
+    directory: Path | None = bucket_dir_option(),
+    as_json: bool = json_option(),
+) -> None:
     """One task, with its options and result."""
     rows = [typed(r) for r in _project(directory).db.tasks(task_number=task_id, limit=1)]
     if not rows:
@@ -49,8 +55,16 @@ def show(rows: list[TaskHistoryResult], title: str, as_json: bool) -> None:
         table.add_column(column, overflow="fold")
     for r in rows:
         runtime = "N/A" if r.runtime is None else f"{r.runtime:.2f}"
-        table.add_row(str(r.id), r.name or "", r.submitter_email or "", r.state, r.created_at or "",
-                      r.started_at or "", runtime, describe(r))
+        table.add_row(
+            str(r.id),
+            r.name or "",
+            r.submitter_email or "",
+            r.state,
+            r.created_at or "",
+            r.started_at or "",
+            runtime,
+            describe(r),
+        )
     Console().print(table)
 
 

@@ -15,8 +15,14 @@ BUCKET_DIR_HELP = "Local bucket directory (default: $DIVBASE_BUCKET_DIR, else th
 
 
 def bucket_dir_option() -> Any:
-    return typer.Option(None, "--bucket-dir", envvar="DIVBASE_BUCKET_DIR", help=BUCKET_DIR_HELP,
-                        file_okay=False, dir_okay=True)
+    return typer.Option(
+        None,
+        "--bucket-dir",
+        envvar="DIVBASE_BUCKET_DIR",
+        help=BUCKET_DIR_HELP,
+        file_okay=False,
+        dir_okay=True,
+    )
 
 
 def json_option() -> Any:
@@ -37,8 +43,17 @@ def info(message: str) -> None:
 
 def report_error(error: DivbaseError, as_json: bool) -> None:
     if as_json:
-        emit_json({"status": "error", "error": {"type": type(error).__name__, "message": error.message,
-                                                "hint": error.hint, "exit_code": error.exit_code}})
+        emit_json(
+            {
+                "status": "error",
+                "error": {
+                    "type": type(error).__name__,
+                    "message": error.message,
+                    "hint": error.hint,
+                    "exit_code": error.exit_code,
+                },
+            }
+        )
     typer.secho(f"Error: {error.message}", err=True, fg=typer.colors.RED)
     if error.hint:
         typer.secho(error.hint, err=True, dim=True)

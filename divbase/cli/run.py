@@ -42,19 +42,38 @@ def parameters(spec: TaskSpec) -> list[inspect.Parameter]:
     params = [field_parameter(name, f) for name, f in spec.request.model_fields.items()]
     for extra in spec.cli_extras:
         option = typer.Option(None, "--" + extra.name.replace("_", "-"), help=extra.help)
-        params.append(inspect.Parameter(extra.name, inspect.Parameter.KEYWORD_ONLY, default=option,
-                                        annotation=extra.kind | None))
+        params.append(
+            inspect.Parameter(
+                extra.name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=extra.kind | None
+            )
+        )
     kw = inspect.Parameter.KEYWORD_ONLY
     params += [
         inspect.Parameter("bucket_dir", kw, default=bucket_dir_option(), annotation=Path | None),
         inspect.Parameter("json_out", kw, default=json_option(), annotation=bool),
-        inspect.Parameter("jobs", kw, default=typer.Option(None, "--jobs", "-j", help="Parallel bcftools processes "
-                          "(default: the CPUs this process may use)."), annotation=int | None),
+        inspect.Parameter(
+            "jobs",
+            kw,
+            default=typer.Option(
+                None,
+                "--jobs",
+                "-j",
+                help="Parallel bcftools processes (default: the CPUs this process may use).",
+            ),
+            annotation=int | None,
+        ),
     ]
     if spec.result_file is not None:
-        params.append(inspect.Parameter("output", kw, default=typer.Option(
-            None, "--output", "-o", help="Also write the result file (and its index) to this path."),
-            annotation=Path | None))
+        params.append(
+            inspect.Parameter(
+                "output",
+                kw,
+                default=typer.Option(
+                    None, "--output", "-o", help="Also write the result file (and its index) to this path."
+                ),
+                annotation=Path | None,
+            )
+        )
     return params
 
 
@@ -64,8 +83,9 @@ def build_request(spec: TaskSpec, values: dict[str, Any]) -> BaseModel:
         return spec.request.model_validate(fields)
     except ValidationError as exc:
         problems = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
-        raise InvalidInput(f"Invalid options for {spec.cli_name}: {problems}",
-                           f"See 'divbase run {spec.cli_name} --help'.") from None
+        raise InvalidInput(
+            f"Invalid options for {spec.cli_name}: {problems}", f"See 'divbase run {spec.cli_name} --help'."
+        ) from None
 
 
 def make_command(spec: TaskSpec) -> Any:
@@ -107,7 +127,10 @@ def finish(spec: TaskSpec, outcome: Outcome, as_json: bool) -> int:
     assert outcome.result is not None
     if not as_json:
         typer.echo(spec.render(outcome.result))
-        info(f"Task {outcome.task_number}: {outcome.status}. Details: divbase task-history id {outcome.task_number}")
+        info(
+            f"Task {outcome.task_number}: {outcome.status}. "
+            f"Details: divbase task-history id {outcome.task_number}"
+        )
     return spec.exit_code(outcome.result)
 
 

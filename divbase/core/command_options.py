@@ -64,7 +64,9 @@ OPTIONS: tuple[Option, ...] = (
         False,
         "header-only output is not supported; download the file and run `bcftools view -h` locally",
     ),
-    Option("H", ("no-header",), False),
+    Option(
+        "H", ("no-header",), False, "the result is a VCF with its header; drop -H (strip it later if needed)"
+    ),
     Option(None, ("with-header",), False),
     Option("l", ("compression-level",), True, _OUTPUT),
     Option(None, ("no-version",), False),

@@ -32,15 +32,6 @@ class FileDims:
     well_formed: bool = True
     """Every record line has the column count the header implies (checked without parsing genotypes)."""
 
-    @property
-    def canonical_order(self) -> bool:
-        """True when record blocks follow header contig order (what `bcftools sort` would produce)."""
-        ranks = {name: i for i, name in enumerate(self.header_contigs)}
-        if any(name not in ranks for name in self.scaffolds):
-            return False
-        positions = [ranks[name] for name in self.scaffolds]
-        return positions == sorted(positions)
-
 
 @dataclass(frozen=True)
 class Skipped:

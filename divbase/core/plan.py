@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from divbase.core.dimensions import Dimensions, FileDims
 from divbase.core.errors import SampleSetError, TaskError
@@ -86,11 +87,12 @@ def prune_by_region(parts: list[Part], scaffolds: Sequence[str] | None) -> list[
 
 
 def check_combinable(parts: Sequence[Part]) -> None:
-    """Refuse, before any bcftools work, files whose sample sets clash (same set reordered, partial overlap)."""
+    """Refuse, before any bcftools work, files whose sample sets clash (reordered or partly shared)."""
     groups: dict[tuple[str, ...], list[str]] = {}
     for p in parts:
         groups.setdefault(p.file.samples, []).append(p.file.key)
-    reordered, overlapping = [], []
+    reordered: list[str] = []
+    overlapping: list[str] = []
     tuples = list(groups)
     for i, a in enumerate(tuples):
         for b in tuples[i + 1 :]:
@@ -156,4 +158,4 @@ def _output_contigs(f: FileDims, region_orders: Sequence[Sequence[str]]) -> list
 
 def _increasing(contigs: list[str], ranks: dict[str, int]) -> bool:
     positions = [ranks[c] for c in contigs]
-    return all(a < b for a, b in zip(positions, positions[1:], strict=False))
+    return all(a < b for a, b in pairwise(positions))

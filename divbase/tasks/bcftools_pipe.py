@@ -1,4 +1,4 @@
-"""Task: subset samples and records of the project's VCFs with `bcftools view` and combine them into one VCF."""
+"""Task: subset samples and records of the project's VCFs with `bcftools view`, combined into one VCF."""
 
 from __future__ import annotations
 
@@ -15,9 +15,16 @@ from divbase.core.command import Command, parse_command
 from divbase.core.dimensions import RESULT_PREFIX
 from divbase.core.errors import InvalidInput, TaskError
 from divbase.core.metadata import parse_filter
-from divbase.core.plan import Part, all_parts, build, check_combinable, parts_for_samples, prune_by_region
-from divbase.core.plan import unknown_samples
-from divbase.tasks.common import fresh_dimensions, filter_samples
+from divbase.core.plan import (
+    Part,
+    all_parts,
+    build,
+    check_combinable,
+    parts_for_samples,
+    prune_by_region,
+    unknown_samples,
+)
+from divbase.tasks.common import filter_samples, fresh_dimensions
 from divbase.tasks.context import TaskContext
 from divbase.tasks.registry import CliExtra, TaskSpec, register
 from divbase.tasks.samples_file import read_samples_file
@@ -26,9 +33,15 @@ MODES = "--tsv-filter, --samples, --samples-file or --all-samples"
 
 
 class BcftoolsPipeRequest(BaseModel):
-    command: str = Field(description="bcftools view command(s), ';'-separated, e.g. 'view -s -r 21:1-5000000'.")
-    tsv_filter: str | None = Field(None, description="Select samples with a metadata filter, e.g. 'Area:North;Sex:F'.")
-    metadata_tsv_name: str = Field("sample_metadata.tsv", description="Sidecar metadata TSV used by --tsv-filter.")
+    command: str = Field(
+        description="bcftools view command(s), ';'-separated, e.g. 'view -s -r 21:1-5000000'."
+    )
+    tsv_filter: str | None = Field(
+        None, description="Select samples with a metadata filter, e.g. 'Area:North;Sex:F'."
+    )
+    metadata_tsv_name: str = Field(
+        "sample_metadata.tsv", description="Sidecar metadata TSV used by --tsv-filter."
+    )
     samples: list[str] | None = Field(None, description="Select these samples (comma-separated).")
     all_samples: bool = Field(False, description="Keep every sample of every file.")
 
@@ -49,7 +62,9 @@ class BcftoolsPipeRequest(BaseModel):
         if not any(chosen):
             raise ValueError(f"Sample selection is required: use one of {MODES}.")
         if self.samples is not None and not self.samples:
-            raise ValueError("--samples holds no sample id. Give a comma-separated list, e.g. --samples S1,S2.")
+            raise ValueError(
+                "--samples holds no sample id. Give a comma-separated list, e.g. --samples S1,S2."
+            )
         return self
 
 
@@ -74,7 +89,9 @@ def run(ctx: TaskContext, kw: BcftoolsPipeRequest) -> BcftoolsPipeResult:
     try:
         result = _query(ctx, kw)
     except Exception as exc:
-        ctx.log(f"An error of type '{type(exc).__name__}' occurred running your task, error message was:\n {exc}")
+        ctx.log(
+            f"An error of type '{type(exc).__name__}' occurred running your task, error message was:\n {exc}"
+        )
         _put_log(ctx, kw, log_key, "FAILURE")
         raise
     _put_log(ctx, kw, log_key, "SUCCESS")
@@ -102,22 +119,33 @@ def _query(ctx: TaskContext, kw: BcftoolsPipeRequest) -> BcftoolsPipeResult:
     samples = list(dict.fromkeys(s for p in plan.parts for s in p.out_samples))
     provenance = _provenance(ctx, kw, plan.parts, objects, samples)
     ctx.bucket.put_bytes(json.dumps(provenance, indent=2).encode(), f"{key}.json")
-    return BcftoolsPipeResult(output_file=key, index_file=f"{key}.csi", log_file=f"{RESULT_PREFIX}{ctx.task_number}.log",
-                              provenance_file=f"{key}.json", samples=samples, files=[p.file.key for p in plan.parts])
+    return BcftoolsPipeResult(
+        output_file=key,
+        index_file=f"{key}.csi",
+        log_file=f"{RESULT_PREFIX}{ctx.task_number}.log",
+        provenance_file=f"{key}.json",
+        samples=samples,
+        files=[p.file.key for p in plan.parts],
+    )
 
 
 def _select(ctx: TaskContext, kw: BcftoolsPipeRequest) -> list[Part]:
     if kw.tsv_filter is not None:
         found = filter_samples(ctx, kw.tsv_filter, kw.metadata_tsv_name)
         if not found.sample_ids:
-            raise TaskError(f"No samples match the metadata filter '{kw.tsv_filter}' ({found.query_message}).",
-                            "Check the filter with 'divbase run sample-metadata-query'.")
+            raise TaskError(
+                f"No samples match the metadata filter '{kw.tsv_filter}' ({found.query_message}).",
+                "Check the filter with 'divbase run sample-metadata-query'.",
+            )
         return parts_for_samples(found.dims, found.sample_ids)
     dims = fresh_dimensions(ctx)
     if kw.samples is not None:
         if missing := unknown_samples(dims, kw.samples):
-            raise TaskError(f"The following sample IDs were not found in the project's dimensions index: "
-                            f"{', '.join(missing)}.", "List samples with 'divbase dimensions show --unique-samples'.")
+            raise TaskError(
+                f"The following sample IDs were not found in the project's dimensions index: "
+                f"{', '.join(missing)}.",
+                "List samples with 'divbase dimensions show --unique-samples'.",
+            )
         return parts_for_samples(dims, kw.samples)
     return all_parts(dims)
 
@@ -128,13 +156,23 @@ def _region_orders(command: Command) -> list[list[str]]:
     return [order for order in single if order]
 
 
-def _provenance(ctx: TaskContext, kw: BcftoolsPipeRequest, parts: tuple[Part, ...], objects: dict[str, Any],
-                samples: list[str]) -> dict[str, Any]:
+def _provenance(
+    ctx: TaskContext,
+    kw: BcftoolsPipeRequest,
+    parts: tuple[Part, ...],
+    objects: dict[str, Any],
+    samples: list[str],
+) -> dict[str, Any]:
     return {
-        "task_id": ctx.task_number, "celery_task_id": ctx.task_id, "mode": ctx.mode, "project": ctx.project_name,
-        "query": kw.model_dump(), "samples": samples,
+        "task_id": ctx.task_number,
+        "celery_task_id": ctx.task_id,
+        "mode": ctx.mode,
+        "project": ctx.project_name,
+        "query": kw.model_dump(),
+        "samples": samples,
         "inputs": [{"key": p.file.key, "version": objects[p.file.key].version} for p in parts],
-        "divbase_version": __version__, "bcftools_version": ctx.bcftools.version(),
+        "divbase_version": __version__,
+        "bcftools_version": ctx.bcftools.version(),
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
 
@@ -147,11 +185,18 @@ def _put_log(ctx: TaskContext, kw: BcftoolsPipeRequest, key: str, status: str) -
     else:
         mode = "All samples selected"
     header = [
-        "DivBase query vcf task log", "=================", f"Job Status: {status}",
-        f"DivBase version: {__version__}", f"BCFtools version: {_bcftools_version(ctx)}",
-        f"Date: {datetime.now(UTC).date().isoformat()}", f"Project: {ctx.project_name}",
-        f"Sample Selection Mode: {mode}", f"User inputted bcftools command used: '{kw.command}'",
-        f"Task ID: {ctx.task_number}", f"DivBase internal task ID: {ctx.task_id}", f"Mode: {ctx.mode}",
+        "DivBase query vcf task log",
+        "=================",
+        f"Job Status: {status}",
+        f"DivBase version: {__version__}",
+        f"BCFtools version: {_bcftools_version(ctx)}",
+        f"Date: {datetime.now(UTC).date().isoformat()}",
+        f"Project: {ctx.project_name}",
+        f"Sample Selection Mode: {mode}",
+        f"User inputted bcftools command used: '{kw.command}'",
+        f"Task ID: {ctx.task_number}",
+        f"DivBase internal task ID: {ctx.task_id}",
+        f"Mode: {ctx.mode}",
         "=================",
     ]
     ctx.bucket.put_bytes(("\n".join(header + ctx.log_lines) + "\n").encode(), key)
@@ -165,8 +210,10 @@ def _bcftools_version(ctx: TaskContext) -> str:
 
 
 def render(result: BcftoolsPipeResult) -> str:
-    return (f"Output file ready: {result.output_file} ({len(result.samples)} samples from "
-            f"{len(result.files)} file(s)); log: {result.log_file}")
+    return (
+        f"Output file ready: {result.output_file} ({len(result.samples)} samples from "
+        f"{len(result.files)} file(s)); log: {result.log_file}"
+    )
 
 
 def _prepare(values: dict[str, Any]) -> dict[str, Any]:

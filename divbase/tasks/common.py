@@ -16,8 +16,9 @@ def fresh_dimensions(ctx: TaskContext) -> Dimensions:
     """The project's dimensions, refusing an empty or out-of-date index."""
     dims = ctx.db.dimensions(ctx.project_id)
     if not dims.files:
-        raise DimensionsError(f"The VCF dimensions index in project '{ctx.project_name}' is missing or empty.",
-                              UPDATE_HINT)
+        raise DimensionsError(
+            f"The VCF dimensions index in project '{ctx.project_name}' is missing or empty.", UPDATE_HINT
+        )
     stale = staleness(ctx.bucket.list(), dims)
     if stale.stale:
         raise DimensionsError(
@@ -40,8 +41,10 @@ def read_metadata(ctx: TaskContext, name: str, dims: Dimensions | None) -> Metad
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise TaskError(f"The sample metadata file '{name}' is not UTF-8 text ({exc}).",
-                        "Save it as UTF-8 tab-separated text.") from None
+        raise TaskError(
+            f"The sample metadata file '{name}' is not UTF-8 text ({exc}).",
+            "Save it as UTF-8 tab-separated text.",
+        ) from None
     return load_table(text, name, dims.all_samples() if dims else None)
 
 
@@ -64,7 +67,7 @@ def filter_samples(ctx: TaskContext, tsv_filter: str, name: str) -> Filtered:
     dims = fresh_dimensions(ctx)
     table = read_metadata(ctx, name, dims)
     result = apply_filter(table, tsv_filter)
-    warnings = [m.message for m in table.warnings] + result.warnings
+    warnings = list(table.warnings) + result.warnings
     for warning in warnings:
         ctx.log(f"Warning: {warning}")
     return Filtered(result.sample_ids, warnings, result.query_message, dims)

@@ -9,7 +9,14 @@ from pydantic import BaseModel
 from divbase.adapters.index_cache import indexed
 from divbase.adapters.record_check import well_formed
 from divbase.core.bcftools_errors import short_reason
-from divbase.core.dimensions import SKIP_DIVBASE_RESULT, FileDims, Skipped, duplicate_samples, parse_header, plan_update
+from divbase.core.dimensions import (
+    SKIP_DIVBASE_RESULT,
+    FileDims,
+    Skipped,
+    duplicate_samples,
+    parse_header,
+    plan_update,
+)
 from divbase.core.errors import TaskError, VcfError
 from divbase.core.ports import ObjectInfo
 from divbase.tasks.context import TaskContext
@@ -82,12 +89,15 @@ def _dimensions(ctx: TaskContext, obj: ObjectInfo) -> FileDims:
     with ThreadPoolExecutor(max_workers=1) as side:
         check = side.submit(well_formed, path, len(samples))
         index = ctx.indexes.ensure(obj, path)
-        stats = ctx.bcftools.run(["index", "-s", indexed(path, index)], operation="reading index stats",
-                                 target=obj.key)
+        stats = ctx.bcftools.run(
+            ["index", "-s", indexed(path, index)], operation="reading index stats", target=obj.key
+        )
         rows_ok = check.result()
     if not rows_ok:
-        ctx.log(f"{obj.key}: some record lines do not have the columns the header implies; queries will fail "
-                "on them with a clear message.")
+        ctx.log(
+            f"{obj.key}: some record lines do not have the columns the header implies; queries will fail "
+            "on them with a clear message."
+        )
     rows = [line.split("\t") for line in stats.splitlines() if line.strip()]
     return FileDims(
         key=obj.key,
@@ -102,8 +112,10 @@ def _dimensions(ctx: TaskContext, obj: ObjectInfo) -> FileDims:
 
 
 def render(result: DimensionsUpdateResult) -> str:
-    lines = [f"Indexed {len(result.indexed)} file(s), {result.unchanged} unchanged, "
-             f"{len(result.deleted)} dropped (deleted from the bucket)."]
+    lines = [
+        f"Indexed {len(result.indexed)} file(s), {result.unchanged} unchanged, "
+        f"{len(result.deleted)} dropped (deleted from the bucket)."
+    ]
     lines += [f"  indexed: {k}" for k in result.indexed]
     lines += [f"  dropped: {k}" for k in result.deleted]
     lines += [f"  skipped (divbase result): {k}" for k in result.skipped_results]
@@ -115,7 +127,7 @@ SPEC = register(
     TaskSpec(
         cli_name="dimensions-update",
         celery_name="tasks.update_vcf_dimensions_task",
-        summary="Index every VCF in the project (samples, scaffolds, variant count); only new or changed files.",
+        summary="Index the project's VCFs (samples, scaffolds, variant count); only new or changed files.",
         request=DimensionsUpdateRequest,
         result=DimensionsUpdateResult,
         handler=run,

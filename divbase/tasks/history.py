@@ -12,7 +12,7 @@ from divbase.tasks.registry import by_name
 STATES = {"STARTED", "SUCCESS", "FAILURE", "RETRY", "REVOKED"}
 
 
-class TaskHistoryResult(BaseModel):
+class TaskHistoryResult(BaseModel):  # type: ignore[no-redef]  # pydantic-mypy: field named "kwargs"
     """One task as users see it (the spec's TaskHistoryResult)."""
 
     id: int
@@ -35,9 +35,9 @@ class TaskHistoryResult(BaseModel):
 
     def as_json(self) -> dict[str, Any]:
         data = self.model_dump(mode="json", exclude={"kwargs", "result"})
-        for field in ("kwargs", "result"):
-            value = getattr(self, field)
-            data[field] = value.model_dump(mode="json") if isinstance(value, BaseModel) else value
+        for name in ("kwargs", "result"):
+            value = getattr(self, name)
+            data[name] = value.model_dump(mode="json") if isinstance(value, BaseModel) else value
         data["state"] = self.state
         return data
 
@@ -51,9 +51,16 @@ def typed(record: TaskRecord) -> TaskHistoryResult:
         if record.status == "SUCCESS" and record.result is not None:
             result = _parse(spec.result, record.result)
     return TaskHistoryResult(
-        id=record.id, submitter_email=record.user_email, status=record.status, name=record.name,
-        kwargs=kwargs, result=result, created_at=_iso(record.created_at), started_at=_iso(record.started_at),
-        completed_at=_iso(record.date_done), runtime=record.runtime,
+        id=record.id,
+        submitter_email=record.user_email,
+        status=record.status,
+        name=record.name,
+        kwargs=kwargs,
+        result=result,
+        created_at=_iso(record.created_at),
+        started_at=_iso(record.started_at),
+        completed_at=_iso(record.date_done),
+        runtime=record.runtime,
     )
 
 

@@ -58,7 +58,7 @@ class TaskSpec:
 
     def __post_init__(self) -> None:
         name = self.request.__name__.removesuffix("Request") + "Kwargs"
-        model = create_model(name, __base__=(self.request, TaskKwargsBase))  # type: ignore[call-overload]
+        model = create_model(name, __base__=(self.request, TaskKwargsBase))
         object.__setattr__(self, "kwargs", model)
 
 

@@ -38,7 +38,9 @@ def error_dict(error: BaseException) -> dict[str, Any]:
 
 
 def execute(spec: TaskSpec, kwargs: BaseModel, ctx: TaskContext) -> Outcome:
-    """Mark the task started, run its handler, store SUCCESS/FAILURE. Unexpected errors are stored, then raised."""
+    """Mark the task started, run its handler, store SUCCESS or FAILURE.
+
+    Unexpected errors are stored too, then raised."""
     ctx.db.mark_started(ctx.task_id, worker=f"{ctx.mode}@{socket.gethostname()}")
     try:
         result = spec.handler(ctx, kwargs)

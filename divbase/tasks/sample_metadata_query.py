@@ -46,7 +46,7 @@ def run(ctx: TaskContext, kw: SampleMetadataQueryRequest) -> SampleMetadataQuery
 
 
 def render(result: SampleMetadataQueryResult) -> str:
-    lines = [f"Warnings:\n" + "\n".join(f"  • {w}" for w in result.warnings) + "\n"] if result.warnings else []
+    lines = ["Warnings:\n" + "\n".join(f"  • {w}" for w in result.warnings) + "\n"] if result.warnings else []
     lines += [
         f"The results for the query ({result.query_message}):",
         f"Unique Sample IDs: {result.unique_sample_ids}",

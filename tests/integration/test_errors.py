@@ -43,8 +43,9 @@ def history(root: Path) -> list[dict[str, object]]:
         ("view -s; merge -m all", "merge"),
     ],
 )
-def test_refused_commands_exit_2_and_leave_no_trace(indexed_project: Callable[..., Path], command: str,
-                                                    message: str) -> None:
+def test_refused_commands_exit_2_and_leave_no_trace(
+    indexed_project: Callable[..., Path], command: str, message: str
+) -> None:
     root = indexed_project(QUERY)
     before, tasks_before = files(root), history(root)
     code, _out, err = pipe(root, "--all-samples", "--command", command)
@@ -73,7 +74,9 @@ def test_bad_filter_syntax_is_refused_before_running(indexed_project: Callable[.
 
 def test_unknown_column_only(indexed_project: Callable[..., Path]) -> None:
     root = indexed_project(QUERY)
-    r = divbase("run", "sample-metadata-query", "--bucket-dir", str(root), "--tsv-filter", "NonExistentColumn:value")
+    r = divbase(
+        "run", "sample-metadata-query", "--bucket-dir", str(root), "--tsv-filter", "NonExistentColumn:value"
+    )
     assert r.code != 0
     assert "no valid filter conditions could be parsed from 'NonExistentColumn:value'" in r.stderr
 
@@ -82,7 +85,10 @@ def test_missing_tsv_is_reported_before_missing_dimensions(make_project: Callabl
     root = make_project(QUERY[:2])
     r = divbase("run", "sample-metadata-query", "--bucket-dir", str(root), "--tsv-filter", "Area:North")
     assert r.code == 1
-    assert f"The sample metadata TSV file 'sample_metadata.tsv' was not found in your project '{root.name}'" in r.stderr
+    assert (
+        f"The sample metadata TSV file 'sample_metadata.tsv' was not found in your project '{root.name}'"
+        in r.stderr
+    )
     (root / "sample_metadata.tsv").write_text("#Sample_ID\tArea\n5a_HOM-I7\tNorth\n")
     r = divbase("run", "sample-metadata-query", "--bucket-dir", str(root), "--tsv-filter", "Area:North")
     assert r.code == 1
@@ -100,23 +106,43 @@ def test_duplicate_sample_ids_in_tsv(indexed_project: Callable[..., Path]) -> No
 
 def test_sample_metadata_query_results(indexed_project: Callable[..., Path]) -> None:
     root = indexed_project(QUERY)
-    r = divbase("run", "sample-metadata-query", "--bucket-dir", str(root), "--json", "--tsv-filter",
-                "Area:West of Ireland,Northern Portugal;Sex:F")
+    r = divbase(
+        "run",
+        "sample-metadata-query",
+        "--bucket-dir",
+        str(root),
+        "--json",
+        "--tsv-filter",
+        "Area:West of Ireland,Northern Portugal;Sex:F",
+    )
     assert r.code == 0, r.stderr
     result = r.json()["result"]
     assert sorted(result["unique_sample_ids"]) == sorted(
-        ["5a_HOM-I13", "5a_HOM-I14", "5a_HOM-I20", "5a_HOM-I21", "5a_HOM-I7", "1b_HOM-G58"])
+        ["5a_HOM-I13", "5a_HOM-I14", "5a_HOM-I20", "5a_HOM-I21", "5a_HOM-I7", "1b_HOM-G58"]
+    )
     assert result["unique_filenames"] == QUERY[:2]
-    r = divbase("run", "sample-metadata-query", "--bucket-dir", str(root), "--tsv-filter",
-                "Area:ValueThatDoesNotExistInFixtures")
+    r = divbase(
+        "run",
+        "sample-metadata-query",
+        "--bucket-dir",
+        str(root),
+        "--tsv-filter",
+        "Area:ValueThatDoesNotExistInFixtures",
+    )
     assert r.code == 0
     assert "Unique Sample IDs: []" in r.stdout and "No samples match your query filters." in r.stdout
 
 
 def test_region_with_no_files_fails_with_log(indexed_project: Callable[..., Path]) -> None:
     root = indexed_project(QUERY)
-    code, out, err = pipe(root, "--json", "--tsv-filter", "Area:West of Ireland,Northern Portugal;",
-                          "--command", "view -r 100000:15000000-25000000")
+    code, _out, err = pipe(
+        root,
+        "--json",
+        "--tsv-filter",
+        "Area:West of Ireland,Northern Portugal;",
+        "--command",
+        "view -r 100000:15000000-25000000",
+    )
     assert code == 1
     assert "there are no VCF files in the project that fulfill the query" in err
     logs = sorted(root.glob("result_of_job_*.log"))

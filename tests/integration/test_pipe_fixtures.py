@@ -14,13 +14,21 @@ from tests.integration.upstream import header_samples, replay
 pytestmark = pytest.mark.integration
 
 HOM = "HOM_20ind_17SNPs"
-QUERY = [f"{HOM}_first_10_samples.vcf.gz", f"{HOM}_last_10_samples.vcf.gz", "sample_metadata_HOM_20ind_17SNPs.tsv",
-         "sample_metadata.tsv"]
+QUERY = [
+    f"{HOM}_first_10_samples.vcf.gz",
+    f"{HOM}_last_10_samples.vcf.gz",
+    "sample_metadata_HOM_20ind_17SNPs.tsv",
+    "sample_metadata.tsv",
+]
 CHROMS = ["1", "4", "5", "6", "7", "8", "13", "18", "20", "21", "22", "24"]
 SPLIT = [f"{HOM}.{c}.vcf.gz" for c in CHROMS] + ["sample_metadata_HOM_chr_split_version.tsv"]
 MIXED_TSV = "sample_metadata_HOM_files_that_need_mixed_bcftools_concat_and_merge.tsv"
-MIXED = [f"{HOM}.{c}.vcf.gz" for c in ("1", "4", "21")] + [f"{HOM}_changed_sample_names.vcf.gz"] + [
-    f"{HOM}.{c}_edit_new_sample_names.vcf.gz" for c in ("8", "13", "18")] + [MIXED_TSV]
+MIXED = (
+    [f"{HOM}.{c}.vcf.gz" for c in ("1", "4", "21")]
+    + [f"{HOM}_changed_sample_names.vcf.gz"]
+    + [f"{HOM}.{c}_edit_new_sample_names.vcf.gz" for c in ("8", "13", "18")]
+    + [MIXED_TSV]
+)
 
 
 def matching(tsv: Path, areas: set[str], sex: str | None) -> set[str]:
@@ -30,8 +38,9 @@ def matching(tsv: Path, areas: set[str], sex: str | None) -> set[str]:
     return {r["#Sample_ID"] for r in rows if r["Area"] in areas and (sex is None or r["Sex"] == sex)}
 
 
-def reference(root: Path, keys: Sequence[str], wanted: set[str] | None, segments: list[list[str]],
-              tmp: Path) -> list[str]:
+def reference(
+    root: Path, keys: Sequence[str], wanted: set[str] | None, segments: list[list[str]], tmp: Path
+) -> list[str]:
     """Upstream replay over `keys` (bucket-key order), samples in header order."""
     inputs = []
     for key in sorted(keys):
@@ -56,32 +65,76 @@ def run_pipe(root: Path, *args: str) -> Path:
 
 def test_merge_case_c1(indexed_project: Callable[..., Path], tmp_path: Path) -> None:
     root = indexed_project(QUERY)
-    out = run_pipe(root, "--tsv-filter", "Area:West of Ireland,Northern Portugal;Sex:F", "--command", "view -s",
-                   "--metadata-tsv-name", "sample_metadata_HOM_20ind_17SNPs.tsv")
-    expected = records(replay([(root / QUERY[0], ["5a_HOM-I7", "1b_HOM-G58"]),
-                               (root / QUERY[1], ["5a_HOM-I13", "5a_HOM-I14", "5a_HOM-I20", "5a_HOM-I21"])],
-                              [[]], tmp_path / "ref"))
+    out = run_pipe(
+        root,
+        "--tsv-filter",
+        "Area:West of Ireland,Northern Portugal;Sex:F",
+        "--command",
+        "view -s",
+        "--metadata-tsv-name",
+        "sample_metadata_HOM_20ind_17SNPs.tsv",
+    )
+    expected = records(
+        replay(
+            [
+                (root / QUERY[0], ["5a_HOM-I7", "1b_HOM-G58"]),
+                (root / QUERY[1], ["5a_HOM-I13", "5a_HOM-I14", "5a_HOM-I20", "5a_HOM-I21"]),
+            ],
+            [[]],
+            tmp_path / "ref",
+        )
+    )
     assert records(out) == expected
-    assert expected[0].split("\t")[9:] == ["5a_HOM-I7", "1b_HOM-G58", "5a_HOM-I13", "5a_HOM-I14", "5a_HOM-I20",
-                                           "5a_HOM-I21\n"]
+    assert expected[0].split("\t")[9:] == [
+        "5a_HOM-I7",
+        "1b_HOM-G58",
+        "5a_HOM-I13",
+        "5a_HOM-I14",
+        "5a_HOM-I20",
+        "5a_HOM-I21\n",
+    ]
     assert len(expected) == 18
 
 
 def test_concat_case_c2(indexed_project: Callable[..., Path], tmp_path: Path) -> None:
     root = indexed_project(SPLIT)
     wanted = matching(root / SPLIT[-1], {"West of Ireland", "Northern Portugal"}, "F")
-    out = run_pipe(root, "--tsv-filter", "Area:West of Ireland,Northern Portugal;Sex:F", "--command", "view -s",
-                   "--metadata-tsv-name", SPLIT[-1])
+    out = run_pipe(
+        root,
+        "--tsv-filter",
+        "Area:West of Ireland,Northern Portugal;Sex:F",
+        "--command",
+        "view -s",
+        "--metadata-tsv-name",
+        SPLIT[-1],
+    )
     expected = reference(root, SPLIT[:-1], wanted, [[]], tmp_path / "ref")
     assert records(out) == expected
-    assert expected[0].rstrip("\n").split("\t")[9:] == ["5a_HOM-I20", "5a_HOM-I21", "5a_HOM-I13", "5a_HOM-I14",
-                                                        "1b_HOM-G58", "5a_HOM-I7"]
+    assert expected[0].rstrip("\n").split("\t")[9:] == [
+        "5a_HOM-I20",
+        "5a_HOM-I21",
+        "5a_HOM-I13",
+        "5a_HOM-I14",
+        "1b_HOM-G58",
+        "5a_HOM-I7",
+    ]
 
 
 def test_region_pruned_concat_c3(indexed_project: Callable[..., Path], tmp_path: Path) -> None:
     root = indexed_project(SPLIT)
-    body = divbase("run", "bcftools-pipe", "--bucket-dir", str(root), "--json", "--tsv-filter",
-                   "Area:West of Ireland;Sex:F", "--command", "view -r 1,4,6,21,24", "--metadata-tsv-name", SPLIT[-1])
+    body = divbase(
+        "run",
+        "bcftools-pipe",
+        "--bucket-dir",
+        str(root),
+        "--json",
+        "--tsv-filter",
+        "Area:West of Ireland;Sex:F",
+        "--command",
+        "view -r 1,4,6,21,24",
+        "--metadata-tsv-name",
+        SPLIT[-1],
+    )
     assert body.code == 0, body.stderr
     result = body.json()["result"]
     assert sorted(result["files"]) == sorted(f"{HOM}.{c}.vcf.gz" for c in ("1", "4", "6", "21", "24"))
@@ -103,8 +156,9 @@ def test_all_samples_with_region_d1(indexed_project: Callable[..., Path], tmp_pa
 def test_explicit_samples_d2(indexed_project: Callable[..., Path], tmp_path: Path) -> None:
     root = indexed_project(QUERY)
     out = run_pipe(root, "--samples", "5a_HOM-I13,1b_HOM-G58", "--command", "view -r 21:15000000-25000000")
-    expected = reference(root, QUERY[:2], {"5a_HOM-I13", "1b_HOM-G58"}, [["-r", "21:15000000-25000000"]],
-                         tmp_path / "ref")
+    expected = reference(
+        root, QUERY[:2], {"5a_HOM-I13", "1b_HOM-G58"}, [["-r", "21:15000000-25000000"]], tmp_path / "ref"
+    )
     assert records(out) == expected
     assert expected[0].rstrip("\n").split("\t")[9:] == ["1b_HOM-G58", "5a_HOM-I13"]
 
@@ -120,16 +174,30 @@ def test_samples_file_equals_samples(indexed_project: Callable[..., Path], tmp_p
 
 @pytest.mark.parametrize(
     ("areas", "regions"),
-    [({"Northern Spanish shelf"}, "1,4,6,21,24"), ({"Northern Spanish shelf", "Iceland"}, "1,4,6,8,13,18,21,24")],
+    [
+        ({"Northern Spanish shelf"}, "1,4,6,21,24"),
+        ({"Northern Spanish shelf", "Iceland"}, "1,4,6,8,13,18,21,24"),
+    ],
     ids=["d4-concat-then-merge", "d5-two-concats-then-merge"],
 )
-def test_mixed_concat_then_merge(indexed_project: Callable[..., Path], tmp_path: Path, areas: set[str],
-                                 regions: str) -> None:
+def test_mixed_concat_then_merge(
+    indexed_project: Callable[..., Path], tmp_path: Path, areas: set[str], regions: str
+) -> None:
     root = indexed_project(MIXED)
     wanted = matching(root / MIXED_TSV, areas, None)
-    body = divbase("run", "bcftools-pipe", "--bucket-dir", str(root), "--json", "--tsv-filter",
-                   "Area:" + ",".join(sorted(areas)), "--command", f"view -r {regions}", "--metadata-tsv-name",
-                   MIXED_TSV)
+    body = divbase(
+        "run",
+        "bcftools-pipe",
+        "--bucket-dir",
+        str(root),
+        "--json",
+        "--tsv-filter",
+        "Area:" + ",".join(sorted(areas)),
+        "--command",
+        f"view -r {regions}",
+        "--metadata-tsv-name",
+        MIXED_TSV,
+    )
     assert body.code == 0, body.stderr
     result = body.json()["result"]
     expected = reference(root, result["files"], wanted, [["-r", regions]], tmp_path / "ref")
@@ -143,16 +211,28 @@ def test_mixed_concat_then_merge(indexed_project: Callable[..., Path], tmp_path:
 def test_filter_expressions_with_quotes_and_semicolons(indexed_project: Callable[..., Path]) -> None:
     root = indexed_project(["vcf_specification_v45_example11.vcf.gz"])
     cases = {
-        'view -i \'FILTER~"q10"\'': [("17330", ".", "q10"), ("1234567", "microsat1", "q10;s50")],
-        'view -i \'FILTER="q10"\'': [("17330", ".", "q10")],
-        'view -i \'FILTER="q10;s50"\'': [("1234567", "microsat1", "q10;s50")],
+        "view -i 'FILTER~\"q10\"'": [("17330", ".", "q10"), ("1234567", "microsat1", "q10;s50")],
+        "view -i 'FILTER=\"q10\"'": [("17330", ".", "q10")],
+        "view -i 'FILTER=\"q10;s50\"'": [("1234567", "microsat1", "q10;s50")],
     }
     for command, expected in cases.items():
-        body = divbase("run", "bcftools-pipe", "--bucket-dir", str(root), "--json", "--samples",
-                       "NA00001,NA00002,NA00003", "--command", command)
+        body = divbase(
+            "run",
+            "bcftools-pipe",
+            "--bucket-dir",
+            str(root),
+            "--json",
+            "--samples",
+            "NA00001,NA00002,NA00003",
+            "--command",
+            command,
+        )
         assert body.code == 0, body.stderr
-        got = [line.split("\t") for line in records(root / body.json()["result"]["output_file"])
-               if not line.startswith("#")]
+        got = [
+            line.split("\t")
+            for line in records(root / body.json()["result"]["output_file"])
+            if not line.startswith("#")
+        ]
         assert [(f[1], f[2], f[6]) for f in got] == expected, command
 
 

@@ -11,8 +11,9 @@ def bcftools(*args: str, cwd: Path) -> str:
     return subprocess.run(["bcftools", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
 
 
-def replay(inputs: Sequence[tuple[Path, Sequence[str] | None]], segments: Sequence[Sequence[str]],
-           workdir: Path) -> Path:
+def replay(
+    inputs: Sequence[tuple[Path, Sequence[str] | None]], segments: Sequence[Sequence[str]], workdir: Path
+) -> Path:
     """Per file and segment `view [-s LIST] ... -Ou -o temp`, index; group by samples; concat/merge; sort."""
     workdir.mkdir(parents=True, exist_ok=True)
     finals = []

@@ -22,6 +22,7 @@ HOSTILE: list[tuple[str, tuple[str, ...]]] = [
     ("view --f -s", ("'--f'", "--force-samples")),
     # combined short flags and attached values hiding refused options
     ("view -Gox.vcf", ("'-Gox.vcf'", "-o/--output", "handled by divbase")),
+    ("view -H -s", ("'-H'", "-H/--no-header", "header")),
     ("view -HOz", ("'-HOz'", "-O/--output-type", "output type")),
     ("view -vsnps -Ob", ("'-Ob'", "-O/--output-type")),
     ("view -ofile -s", ("'-ofile'", "-o/--output")),
