@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import shutil
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -12,6 +13,13 @@ from divbase.adapters.bcftools import Bcftools
 from divbase.adapters.index_cache import indexed
 from divbase.core.command import Command
 from divbase.core.plan import Part, Plan
+
+
+TEMP_INDEXED = "b1"
+"""Temporary files that bcftools must read through an index (merge inputs): BCF at compression level 1.
+
+`merge --no-index` would avoid the index but aborts with "Sequences out of order" on some inputs
+(e.g. after `view -a` leaves records with ALT '.'), so merge inputs are always indexed."""
 
 
 @dataclass(frozen=True)
@@ -60,30 +68,31 @@ class Executor:
         for seg in range(len(command.segments)):
             last = seg == len(command.segments) - 1
             out, fmt = self._part_target(i, seg, last, plan, result)
-            argv = [*command.argv(seg, part.samples), "-O", fmt, "-o", str(out), current]
-            self._run(argv, f"running 'bcftools {' '.join(argv[:-4])}'", part.file.key)
+            view = command.argv(seg, part.samples)
+            self._run(
+                [*view, "-O", fmt, "-o", str(out), current],
+                f"running 'bcftools {shlex.join(view)}'",
+                part.file.key,
+            )
             current = str(out)
-            if fmt == "b":
+            if fmt == TEMP_INDEXED:
                 self._run(["index", "-f", current], "indexing a temporary file", part.file.key)
         return current
 
     def _part_target(self, i: int, seg: int, last: bool, plan: Plan, result: Path | None) -> tuple[Path, str]:
         if last and result is not None:
             return result, "z"
-        if last and not plan.sort:
+        if last and not plan.sort and not plan.merge:
             return self.workdir / f"part_{i}.ubcf", "u"
-        return self.workdir / f"part_{i}_{seg}.bcf", "b"
+        return self.workdir / f"part_{i}_{seg}.bcf", TEMP_INDEXED
 
     def _combine(self, plan: Plan, outs: list[str], result: Path) -> None:
         target = result if not plan.sort else self.workdir / "combined.ubcf"
         fmt = "u" if plan.sort else "z"
         if plan.merge:
-            sources = [
-                self._group(j, [outs[i] for i in members], plan) for j, members in enumerate(plan.groups)
-            ]
-            no_index = [] if plan.sort else ["--no-index"]
+            sources = [self._group(j, [outs[i] for i in members]) for j, members in enumerate(plan.groups)]
             self.log(f"Sample sets are disjoint across {len(sources)} groups: merging them.")
-            self._run(["merge", *no_index, "-O", fmt, "-o", str(target), *sources], "merging", result.name)
+            self._run(["merge", "-O", fmt, "-o", str(target), *sources], "merging", result.name)
         elif len(plan.groups[0]) > 1:
             self._concat_into([outs[i] for i in plan.groups[0]], target, fmt, result.name)
         else:
@@ -91,14 +100,13 @@ class Executor:
         if plan.sort:
             self._sort(plan, target, result)
 
-    def _group(self, j: int, members: list[str], plan: Plan) -> str:
+    def _group(self, j: int, members: list[str]) -> str:
         """One merge input: a single part as is, or the concatenation of a group's parts."""
         if len(members) == 1:
             return members[0]
-        target = self.workdir / (f"group_{j}.bcf" if plan.sort else f"group_{j}.ubcf")
-        self._concat_into(members, target, "b" if plan.sort else "u", target.name)
-        if plan.sort:
-            self._run(["index", "-f", str(target)], "indexing a temporary file", target.name)
+        target = self.workdir / f"group_{j}.bcf"
+        self._concat_into(members, target, TEMP_INDEXED, target.name)
+        self._run(["index", "-f", str(target)], "indexing a temporary file", target.name)
         return str(target)
 
     def _concat_into(self, members: list[str], target: Path, fmt: str, name: str) -> None:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from divbase.cli.output import bucket_dir, bucket_dir_option, emit_json, json_option
 from divbase.core.errors import NotFound
@@ -43,29 +42,58 @@ def by_id(
     rows = [typed(r) for r in _project(directory).db.tasks(task_number=task_id, limit=1)]
     if not rows:
         raise NotFound(f"No task with id {task_id}.", "List tasks with 'divbase task-history user'.")
-    show(rows, f"divbase task {task_id}", as_json)
+    if as_json:
+        emit_json(rows[0].as_json())
+    else:
+        show_one(rows[0])
 
 
 def show(rows: list[TaskHistoryResult], title: str, as_json: bool) -> None:
+    """One line per task, newest first; the result is cut to the terminal width."""
     if as_json:
         emit_json([r.as_json() for r in rows])
         return
-    table = Table(title=title, show_lines=True)
-    for column in ("Task ID", "Task", "Submitted by", "State", "Created", "Started", "Runtime (s)", "Result"):
-        table.add_column(column, overflow="fold")
+    typer.echo(title, err=True)
+    table = [("ID", "TASK", "STATE", "CREATED", "RUNTIME", "RESULT")]
     for r in rows:
-        runtime = "N/A" if r.runtime is None else f"{r.runtime:.2f}"
-        table.add_row(
-            str(r.id),
-            r.name or "",
-            r.submitter_email or "",
-            r.state,
-            r.created_at or "",
-            r.started_at or "",
-            runtime,
-            describe(r),
-        )
-    Console().print(table)
+        runtime = "N/A" if r.runtime is None else f"{r.runtime:.2f}s"
+        first = describe(r).splitlines()[0] if describe(r) else ""
+        table.append((str(r.id), task_label(r), r.state, r.created_at or "", runtime, first))
+    widths = [max(len(row[i]) for row in table) for i in range(5)]
+    room = max(30, shutil.get_terminal_size((140, 24)).columns - sum(widths) - 10)
+    for row in table:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        result = row[5] if len(row[5]) <= room else row[5][: room - 1] + "…"
+        typer.echo("  ".join([*cells, result]).rstrip())
+
+
+def show_one(row: TaskHistoryResult) -> None:
+    """Every field of one task, with its options and full result."""
+    fields = {
+        "Task ID": str(row.id),
+        "Task": task_label(row),
+        "State": row.state,
+        "Submitted by": row.submitter_email,
+        "Created": row.created_at,
+        "Started": row.started_at,
+        "Finished": row.completed_at,
+        "Runtime (s)": None if row.runtime is None else f"{row.runtime:.2f}",
+    }
+    for name, value in fields.items():
+        typer.echo(f"{name + ':':<14}{value or 'N/A'}")
+    options = row.as_json()["kwargs"] or {}
+    typer.echo("Options:")
+    for name, value in options.items():
+        typer.echo(f"  {name}: {value}")
+    typer.echo("Result:")
+    typer.echo("  " + describe(row).replace("\n", "\n  "))
+
+
+def task_label(row: TaskHistoryResult) -> str:
+    from divbase.tasks.registry import by_name
+
+    spec = by_name(row.name or "")
+    return spec.cli_name if spec else (row.name or "")
 
 
 def describe(row: TaskHistoryResult) -> str:

@@ -46,13 +46,16 @@ def run(ctx: TaskContext, kw: SampleMetadataQueryRequest) -> SampleMetadataQuery
 
 
 def render(result: SampleMetadataQueryResult) -> str:
-    lines = ["Warnings:\n" + "\n".join(f"  • {w}" for w in result.warnings) + "\n"] if result.warnings else []
+    ids, files = result.unique_sample_ids, result.unique_filenames
+    lines = [f"{len(ids)} sample(s) in {len(files)} VCF file(s) match {result.query_message}."]
+    if result.warnings:
+        lines += ["Warnings:", *(f"  • {w}" for w in result.warnings), ""]
     lines += [
         f"The results for the query ({result.query_message}):",
-        f"Unique Sample IDs: {result.unique_sample_ids}",
-        f"Unique filenames: {result.unique_filenames}",
+        f"Unique Sample IDs: {ids}",
+        f"Unique filenames: {files}",
     ]
-    if not result.unique_sample_ids:
+    if not ids:
         lines.append("No samples match your query filters.")
     return "\n".join(lines)
 
