@@ -14,7 +14,6 @@ from divbase.adapters.index_cache import indexed
 from divbase.core.command import Command
 from divbase.core.plan import Part, Plan
 
-
 TEMP_INDEXED = "b1"
 """Temporary files that bcftools must read through an index (merge inputs): BCF at compression level 1.
 
