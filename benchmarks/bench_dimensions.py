@@ -129,9 +129,7 @@ def report(phases: dict[str, Phase], hand: float, n_files: int) -> list[dict[str
         "no-op": "<= 1.00 s",
     }
     rows = []
-    print(
-        f"hand reference (index -f + query -l, {n_files} files): {hand:.2f} s ({per_file * 1000:.1f} ms/file)"
-    )
+    print(f"hand reference (index -f + query -l, {n_files} files): {hand:.2f} s ({per_file * 1000:.1f} ms/file)")
     print(f"{'phase':<10}  {'seconds':>8}  {'target':<32}  divbase --json result")
     for name, phase in phases.items():
         print(f"{name:<10}  {fmt(phase.timings.median):>8}  {targets[name]:<32}  {phase.summary}")

@@ -202,9 +202,7 @@ def measure(case: Case, bucket: Path, runs: Path, reps: int, with_divbase: bool)
         run_reference(case.hand, runs / "hand.vcf.gz", runs / "work_hand", res.hand)
         if case.hand_par is not None:
             run_reference(case.hand_par, runs / "hand_par.vcf.gz", runs / "work_par", res.hand_par)
-        run_reference(
-            partial(pl.upstream, case.query), runs / "upstream.vcf.gz", runs / "work_up", res.upstream
-        )
+        run_reference(partial(pl.upstream, case.query), runs / "upstream.vcf.gz", runs / "work_up", res.upstream)
     res.check = compare_outputs(runs)
     return res
 
@@ -218,13 +216,20 @@ def compare_outputs(runs: Path) -> str:
     for path in others:
         if records_md5(path) == want:
             continue
-        order = sorted(header_samples(reference))
-        same = records_md5(path, order) == records_md5(reference, order)
-        how = "only sample order or AC,AN differ" if same else "DIFFERENT"
-        problems.append(f"{path.stem.removesuffix('.vcf')}: {how}")
+        problems.append(f"{path.stem.removesuffix('.vcf')}: {how_different(path, reference)}")
     missing = [p.name for p in others if p.name.startswith("divbase") and not Path(f"{p}.csi").exists()]
     problems += [f"{name}: no .csi" for name in missing]
     return "same" if not problems else "; ".join(problems)
+
+
+def how_different(path: Path, reference: Path) -> str:
+    """Records differ: check whether only the sample order (or the AC/AN that `view -s` adds) does."""
+    samples = header_samples(path)
+    order = sorted(header_samples(reference))
+    if sorted(samples) != order:
+        return f"DIFFERENT samples ({len(samples)} vs {len(order)})"
+    same = records_md5(path, order) == records_md5(reference, order)
+    return "only sample order or AC,AN differ" if same else "DIFFERENT records"
 
 
 # --- report -------------------------------------------------------------------------------------
@@ -321,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         if args.jobs <= 1 or args.no_divbase:
             case.jobs = case.jobs[:1]
-        res = measure_safely(case, buckets[case.layout], args, reps)
+        res = measure_safely(case, buckets[case.layout], data, args, reps)
         table += rows(res)
         print(f"  {case.name}: done", file=sys.stderr)
     print()
@@ -330,8 +335,8 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def measure_safely(case: Case, bucket: Path, args: argparse.Namespace, reps: int) -> Result:
-    runs = args.cache / "runs" / case.name
+def measure_safely(case: Case, bucket: Path, data: Path, args: argparse.Namespace, reps: int) -> Result:
+    runs = args.cache / "runs" / data.name / case.name
     try:
         return measure(case, bucket, runs, reps, not args.no_divbase)
     except BenchError as exc:

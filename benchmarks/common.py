@@ -117,9 +117,7 @@ def run_measured(argv: Sequence[str | Path], rss_file: Path) -> tuple[float, int
     proc = subprocess.run(args, capture_output=True, check=False)
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
-        raise BenchError(
-            f"exit {proc.returncode}: {' '.join(args)}\n{proc.stderr.decode(errors='replace').strip()}"
-        )
+        raise BenchError(f"exit {proc.returncode}: {' '.join(args)}\n{proc.stderr.decode(errors='replace').strip()}")
     if TIME_BIN.exists():
         match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", rss_file.read_text())
         return seconds, int(match.group(1)) if match else None, proc.stdout

@@ -127,9 +127,7 @@ def hand_merge_streamed(q: Query, out: Path, work: Path) -> None:
     """
     samples = sample_files(q, fresh(work))
     readers = [
-        subprocess.Popen(
-            [BCFTOOLS, "view", "-S", str(s), *q.region_args(), "-Ou", str(vcf)], stdout=subprocess.PIPE
-        )
+        subprocess.Popen([BCFTOOLS, "view", "-S", str(s), *q.region_args(), "-Ou", str(vcf)], stdout=subprocess.PIPE)
         for s, vcf in zip(samples, q.files, strict=True)
     ]
     fds = [r.stdout.fileno() for r in readers if r.stdout is not None]

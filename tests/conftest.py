@@ -83,3 +83,26 @@ def indexed_project(make_project: Callable[..., Path]) -> Callable[..., Path]:
         return root
 
     return make
+
+
+PG_ADMIN_URL = os.environ.get("DIVBASE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Any:
+    """A fresh PostgreSQL database for this test session (dropped afterwards)."""
+    import uuid
+
+    import psycopg2
+
+    name = f"divbase_test_{uuid.uuid4().hex[:10]}"
+    admin = psycopg2.connect(PG_ADMIN_URL)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg2://")
+    yield f"{base}/{name}"
+    with admin.cursor() as cur:
+        cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    admin.close()

@@ -40,6 +40,8 @@ class TaskRecord:
     kwargs: dict[str, Any]
     result: dict[str, Any] | None
     user_email: str | None
+    user_id: int | None
+    project_id: int | None
     created_at: datetime | None
     started_at: datetime | None
     date_done: datetime | None
@@ -56,11 +58,11 @@ def _naive(moment: datetime) -> datetime:
     return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
 
 
-def _encode(value: Any) -> bytes:
+def encode_json(value: Any) -> bytes:
     return json.dumps(value, sort_keys=True).encode()
 
 
-def _decode(raw: bytes | None) -> Any:
+def decode_json(raw: bytes | None) -> Any:
     return None if raw is None else json.loads(raw)
 
 
@@ -86,6 +88,16 @@ class Database:
         event.listen(engine, "connect", _sqlite_pragmas)
         Base.metadata.create_all(engine)
         return cls(engine)
+
+    @classmethod
+    def from_url(cls, url: str) -> Database:
+        """A database by SQLAlchemy URL (PostgreSQL on the service); tables must exist (see `create_tables`)."""
+        if url.startswith("sqlite:///"):
+            return cls.sqlite(Path(url.removeprefix("sqlite:///")))
+        return cls(create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10))
+
+    def create_tables(self) -> None:
+        Base.metadata.create_all(self.engine)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -131,8 +143,8 @@ class Database:
                     task_id=task_id,
                     status="PENDING",
                     name=name,
-                    kwargs=_encode(kwargs),
-                    args=_encode([]),
+                    kwargs=encode_json(kwargs),
+                    args=encode_json([]),
                     queue=queue,
                     retries=0,
                 )
@@ -141,20 +153,41 @@ class Database:
             return row.id
 
     def mark_started(self, task_id: str, worker: str) -> None:
+        """Local mode: record the start time and the STARTED state (Celery does the latter on the service)."""
+        self.record_start(task_id)
         with self.session() as s:
-            s.add(TaskStartedAtRow(task_id=task_id))
             meta = s.scalar(select(CeleryTaskMetaRow).where(CeleryTaskMetaRow.task_id == task_id))
             if meta is not None:
                 meta.status, meta.worker = "STARTED", worker
 
-    def mark_done(
-        self, task_id: str, status: str, result: dict[str, Any], traceback: str | None = None
-    ) -> None:
+    def record_start(self, task_id: str) -> None:
+        """Write `task_started_at` once; a re-delivered task keeps its first start time."""
+        with self.session() as s:
+            if s.scalar(select(TaskStartedAtRow.id).where(TaskStartedAtRow.task_id == task_id)) is None:
+                s.add(TaskStartedAtRow(task_id=task_id))
+
+    def record_cron(self, task_id: str) -> None:
+        """A cron task was published: history row with no user and no project."""
+        with self.session() as s:
+            if s.scalar(select(TaskHistoryRow.id).where(TaskHistoryRow.task_id == task_id)) is None:
+                s.add(TaskHistoryRow(task_id=task_id, user_id=None, project_id=None))
+
+    def task_number(self, task_id: str) -> int | None:
+        with self.session() as s:
+            return s.scalar(select(TaskHistoryRow.id).where(TaskHistoryRow.task_id == task_id))
+
+    def stored_result(self, task_id: str) -> tuple[str, Any] | None:
+        """(status, decoded result) of a task, or None when Celery has no row for it."""
+        with self.session() as s:
+            meta = s.scalar(select(CeleryTaskMetaRow).where(CeleryTaskMetaRow.task_id == task_id))
+            return None if meta is None else (meta.status, decode_json(meta.result))
+
+    def mark_done(self, task_id: str, status: str, result: dict[str, Any], traceback: str | None = None) -> None:
         with self.session() as s:
             meta = s.scalar(select(CeleryTaskMetaRow).where(CeleryTaskMetaRow.task_id == task_id))
             if meta is None:
                 return
-            meta.status, meta.result, meta.traceback = status, _encode(result), traceback
+            meta.status, meta.result, meta.traceback = status, encode_json(result), traceback
             meta.date_done = utcnow().replace(tzinfo=None)
 
     def tasks(
@@ -186,13 +219,9 @@ class Database:
 
     def dimensions(self, project_id: int) -> Dimensions:
         with self.session() as s:
-            files = s.scalars(
-                select(VcfFileRow).where(VcfFileRow.project_id == project_id).order_by(VcfFileRow.key)
-            )
+            files = s.scalars(select(VcfFileRow).where(VcfFileRow.project_id == project_id).order_by(VcfFileRow.key))
             skipped = s.scalars(
-                select(VcfSkippedRow)
-                .where(VcfSkippedRow.project_id == project_id)
-                .order_by(VcfSkippedRow.key)
+                select(VcfSkippedRow).where(VcfSkippedRow.project_id == project_id).order_by(VcfSkippedRow.key)
             )
             return Dimensions(
                 files=tuple(_file_dims(r) for r in files),
@@ -221,11 +250,7 @@ class Database:
     def save_skipped(self, project_id: int, skipped: Skipped) -> None:
         with self.session() as s:
             _forget(s, project_id, [skipped.key])
-            s.add(
-                VcfSkippedRow(
-                    project_id=project_id, key=skipped.key, version=skipped.version, reason=skipped.reason
-                )
-            )
+            s.add(VcfSkippedRow(project_id=project_id, key=skipped.key, version=skipped.version, reason=skipped.reason))
 
     def forget(self, project_id: int, keys: list[str]) -> None:
         with self.session() as s:
@@ -258,9 +283,11 @@ def _record(
         task_id=history.task_id,
         name=meta.name if meta else None,
         status=meta.status if meta else "PENDING",
-        kwargs=(_decode(meta.kwargs) if meta else None) or {},
-        result=_decode(meta.result) if meta else None,
+        kwargs=(decode_json(meta.kwargs) if meta else None) or {},
+        result=decode_json(meta.result) if meta else None,
         user_email=email,
+        user_id=history.user_id,
+        project_id=history.project_id,
         created_at=history.created_at,
         started_at=started,
         date_done=meta.date_done if meta else None,

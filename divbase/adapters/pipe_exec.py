@@ -120,9 +120,7 @@ class Executor:
             return
         self.log("Concatenated files share contigs: sorting and removing exact duplicate records.")
         sorted_path = self.workdir / "sorted.ubcf"
-        self._run(
-            ["sort", "-T", str(tmp), "-Ou", "-o", str(sorted_path), str(source)], "sorting", result.name
-        )
+        self._run(["sort", "-T", str(tmp), "-Ou", "-o", str(sorted_path), str(source)], "sorting", result.name)
         self._run(
             ["norm", "--rm-dup", "exact", "-Oz", "-o", str(result), str(sorted_path)],
             "removing duplicates",
@@ -135,6 +133,4 @@ class Executor:
 
 def _passes_through(part: Part, command: Command) -> bool:
     """The part is the whole file unchanged: every sample in header order and no option touches records."""
-    return (
-        part.whole_file and part.file.well_formed and not command.filters_records and not command.has_regions
-    )
+    return part.whole_file and part.file.well_formed and not command.filters_records and not command.has_regions

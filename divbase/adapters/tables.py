@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     LargeBinary,
+    Sequence,
     String,
     Text,
     UniqueConstraint,
@@ -41,6 +42,7 @@ class UserRow(Stamped, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
     name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
     is_admin: Mapped[bool] = mapped_column(default=False)
     is_active: Mapped[bool] = mapped_column(default=True)
 
@@ -52,14 +54,23 @@ class ProjectRow(Stamped, Base):
     bucket_name: Mapped[str] = mapped_column(String(1024))
 
 
+class ProjectMemberRow(Stamped, Base):
+    """A user's role in a project: READ < QUERY < EDIT < MANAGE (divbase.core.roles)."""
+
+    __tablename__ = "project_members"
+    __table_args__ = (UniqueConstraint("project_id", "user_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+
+
 class TaskHistoryRow(Base):
     __tablename__ = "task_history"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     task_id: Mapped[str] = mapped_column(String(155), unique=True, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
-    project_id: Mapped[int | None] = mapped_column(
-        ForeignKey("projects.id", ondelete="SET NULL"), nullable=True
-    )
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -71,14 +82,18 @@ class TaskStartedAtRow(Base):
 
 
 class CeleryTaskMetaRow(Base):
-    """Same columns as Celery's `TaskExtended` model (table `celery_taskmeta`)."""
+    """Same columns as Celery's `TaskExtended` model (table `celery_taskmeta`).
+
+    Celery's database result backend writes these rows on the service (result, args and kwargs as
+    serializer-encoded bytes: JSON here); local mode writes the same columns the same way.
+    """
 
     __tablename__ = "celery_taskmeta"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(Integer, Sequence("task_id_sequence"), primary_key=True, autoincrement=True)
     task_id: Mapped[str] = mapped_column(String(155), unique=True)
     status: Mapped[str] = mapped_column(String(50), default="PENDING")
     result: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
-    date_done: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    date_done: Mapped[datetime | None] = mapped_column(DateTime, nullable=True, index=True)
     traceback: Mapped[str | None] = mapped_column(Text, nullable=True)
     name: Mapped[str | None] = mapped_column(String(155), nullable=True)
     args: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
@@ -86,6 +101,8 @@ class CeleryTaskMetaRow(Base):
     worker: Mapped[str | None] = mapped_column(String(155), nullable=True)
     retries: Mapped[int | None] = mapped_column(Integer, nullable=True)
     queue: Mapped[str | None] = mapped_column(String(155), nullable=True)
+    children: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    stamps: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
 class VcfFileRow(Stamped, Base):

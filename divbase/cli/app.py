@@ -47,15 +47,26 @@ def root(
 
 
 def _build() -> typer.Typer:
-    from divbase.cli import dimensions, history, metadata
-    from divbase.cli.run import register_run_commands
+    from divbase.cli import account, dimensions, history, metadata, serve
+    from divbase.cli.run import register
 
     run_app = typer.Typer(no_args_is_help=True, help="Run a task in-process on a local bucket directory.")
-    register_run_commands(run_app)
+    submit_app = typer.Typer(no_args_is_help=True, help="Send a task to the divbase server.")
+    register(run_app, submit_app)
     app.add_typer(run_app, name="run")
+    app.add_typer(submit_app, name="submit")
     app.add_typer(history.app, name="task-history")
     app.add_typer(dimensions.app, name="dimensions")
     app.command("validate-metadata")(metadata.validate_metadata)
+    app.add_typer(account.auth_app, name="auth")
+    app.add_typer(account.config_app, name="config")
+    app.add_typer(serve.app, name="serve")
+    try:
+        from divbase.cli import admin
+    except ModuleNotFoundError:  # the admin commands need the server extra (pip install divbase[server])
+        pass
+    else:
+        app.add_typer(admin.app, name="admin")
     return app
 
 

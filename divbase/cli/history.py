@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -14,10 +15,24 @@ from divbase.tasks.history import TaskHistoryResult, typed
 app = typer.Typer(no_args_is_help=True, help="Show tasks and their outcomes.")
 
 
+def _remote(directory: Path | None) -> bool:
+    """Server history unless a bucket dir is named (option, env) or the current dir is a local bucket."""
+    from divbase.cli.remote import Config
+    from divbase.local import STATE_DIR
+
+    if directory is not None or (Path.cwd() / STATE_DIR).is_dir():
+        return False
+    return Config.load().url is not None
+
+
 def _project(directory: Path | None):  # type: ignore[no-untyped-def]
     from divbase.local import LocalProject
 
     return LocalProject(bucket_dir(directory))
+
+
+def _typed_rows(data: list[dict[str, Any]]) -> list[TaskHistoryResult]:
+    return [TaskHistoryResult.model_validate(row) for row in data]
 
 
 @app.command("user")
@@ -26,10 +41,33 @@ def user(
     directory: Path | None = bucket_dir_option(),
     as_json: bool = json_option(),
 ) -> None:
-    """Your most recent tasks."""
+    """Your most recent tasks (local bucket, or the server when one is configured)."""
+    if _remote(directory):
+        from divbase.cli.remote import Api
+
+        show(
+            _typed_rows(Api().call("GET", "/v1/task-history/tasks/user", params={"limit": limit})),
+            "Your tasks on the server",
+            as_json,
+        )
+        return
     project = _project(directory)
     rows = [typed(r) for r in project.db.tasks(user_id=project.user_id, limit=limit)]
     show(rows, f"divbase task history in {project.root}", as_json)
+
+
+@app.command("project")
+def project_history(
+    name: str | None = typer.Argument(None, help="Project (default: config default_project)."),
+    limit: int = typer.Option(10, "--limit", min=1),
+    as_json: bool = json_option(),
+) -> None:
+    """Every task of a project on the server (needs READ in it)."""
+    from divbase.cli.remote import Api, Config
+
+    project = Config.load().project(name)
+    rows = Api().call("GET", f"/v1/task-history/projects/{project}", params={"limit": limit})
+    show(_typed_rows(rows), f"Tasks of project {project}", as_json)
 
 
 @app.command("id")
@@ -39,7 +77,12 @@ def by_id(
     as_json: bool = json_option(),
 ) -> None:
     """One task, with its options and result."""
-    rows = [typed(r) for r in _project(directory).db.tasks(task_number=task_id, limit=1)]
+    if _remote(directory):
+        from divbase.cli.remote import Api
+
+        rows = _typed_rows([Api().call("GET", f"/v1/task-history/tasks/{task_id}")])
+    else:
+        rows = [typed(r) for r in _project(directory).db.tasks(task_number=task_id, limit=1)]
     if not rows:
         raise NotFound(f"No task with id {task_id}.", "List tasks with 'divbase task-history user'.")
     if as_json:
@@ -97,13 +140,23 @@ def task_label(row: TaskHistoryResult) -> str:
 
 
 def describe(row: TaskHistoryResult) -> str:
-    result = row.result
-    if isinstance(result, dict):
-        message = result.get("exc_message") or result.get("error") or result.get("exc_type")
-        return str(message) if message else ("" if not result else str(result))
-    if result is None:
-        return ""
+    """The result as the task renders it, or the error message of a failed task."""
+    from pydantic import BaseModel, ValidationError
+
     from divbase.tasks.registry import by_name
 
-    spec = by_name(row.name or "")
-    return spec.render(result) if spec else str(result)
+    result, spec = row.result, by_name(row.name or "")
+    if result is None:
+        return ""
+    if row.status == "SUCCESS" and spec is not None:
+        try:
+            model = result if isinstance(result, BaseModel) else spec.result.model_validate(result)
+        except ValidationError:
+            return str(result)
+        return spec.render(model)
+    if isinstance(result, dict):
+        message = result.get("exc_message") or result.get("error") or result.get("exc_type")
+        if isinstance(message, list):
+            message = " ".join(str(m) for m in message)
+        return str(message or result)
+    return str(result)

@@ -26,9 +26,7 @@ def validate_metadata(
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InvalidInput(
-            f"{path} is not UTF-8 text ({exc}).", "Save it as UTF-8 tab-separated text."
-        ) from None
+        raise InvalidInput(f"{path} is not UTF-8 text ({exc}).", "Save it as UTF-8 tab-separated text.") from None
     samples = _project_samples(bucket_dir(directory))
     report = validate(text, samples, preview_limit=None if untruncated else 20)
     if as_json:

@@ -1,10 +1,12 @@
-"""`divbase run <task>`: one command per task declaration, its options derived from the request model."""
+"""`divbase run <task>` and `divbase submit <task>`: one command per task declaration, same task options,
+derived from the request model."""
 
 from __future__ import annotations
 
 import inspect
 import shutil
 import types
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin
 
@@ -12,12 +14,13 @@ import typer
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from divbase.cli.output import bucket_dir, bucket_dir_option, emit_json, info, json_option
+from divbase.cli.output import bucket_dir, bucket_dir_option, emit_json, info, json_option, report_error
 from divbase.core.errors import InvalidInput
 from divbase.tasks.registry import TaskSpec, tasks
 from divbase.tasks.runner import Outcome
 
-COMMON = ("bucket_dir", "json_out", "output", "jobs")
+KW = inspect.Parameter.KEYWORD_ONLY
+COMMON = ("bucket_dir", "json_out", "output", "jobs", "project", "wait", "timeout")
 
 
 def option_type(annotation: Any) -> Any:
@@ -29,52 +32,47 @@ def option_type(annotation: Any) -> Any:
     return str if origin is list else annotation
 
 
-def field_parameter(name: str, info_: FieldInfo) -> inspect.Parameter:
+def field_parameter(name: str, field: FieldInfo) -> inspect.Parameter:
     flag = "--" + name.replace("_", "-")
-    required = info_.is_required()
-    default = ... if required else info_.default
-    annotation = option_type(info_.annotation)
-    option = typer.Option(default, flag, help=info_.description or "", show_default=not required)
-    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=annotation)
+    required = field.is_required()
+    option = typer.Option(
+        ... if required else field.default, flag, help=field.description or "", show_default=not required
+    )
+    return inspect.Parameter(name, KW, default=option, annotation=option_type(field.annotation))
 
 
-def parameters(spec: TaskSpec) -> list[inspect.Parameter]:
+def task_parameters(spec: TaskSpec) -> list[inspect.Parameter]:
+    """The task's own options: request fields plus client-side extras (e.g. --samples-file)."""
     params = [field_parameter(name, f) for name, f in spec.request.model_fields.items()]
     for extra in spec.cli_extras:
         option = typer.Option(None, "--" + extra.name.replace("_", "-"), help=extra.help)
-        params.append(
-            inspect.Parameter(
-                extra.name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=extra.kind | None
-            )
-        )
-    kw = inspect.Parameter.KEYWORD_ONLY
-    params += [
-        inspect.Parameter("bucket_dir", kw, default=bucket_dir_option(), annotation=Path | None),
-        inspect.Parameter("json_out", kw, default=json_option(), annotation=bool),
-        inspect.Parameter(
-            "jobs",
-            kw,
-            default=typer.Option(
-                None,
-                "--jobs",
-                "-j",
-                help="Parallel bcftools processes (default: the CPUs this process may use).",
-            ),
-            annotation=int | None,
-        ),
-    ]
+        params.append(inspect.Parameter(extra.name, KW, default=option, annotation=extra.kind | None))
+    params.append(inspect.Parameter("json_out", KW, default=json_option(), annotation=bool))
     if spec.result_file is not None:
-        params.append(
-            inspect.Parameter(
-                "output",
-                kw,
-                default=typer.Option(
-                    None, "--output", "-o", help="Also write the result file (and its index) to this path."
-                ),
-                annotation=Path | None,
-            )
-        )
+        option = typer.Option(None, "--output", "-o", help="Also write the result file (and its index) to PATH.")
+        params.append(inspect.Parameter("output", KW, default=option, annotation=Path | None))
     return params
+
+
+def local_parameters() -> list[inspect.Parameter]:
+    jobs = typer.Option(
+        None, "--jobs", "-j", help="Parallel bcftools processes (default: the CPUs this process may use)."
+    )
+    return [
+        inspect.Parameter("bucket_dir", KW, default=bucket_dir_option(), annotation=Path | None),
+        inspect.Parameter("jobs", KW, default=jobs, annotation=int | None),
+    ]
+
+
+def remote_parameters() -> list[inspect.Parameter]:
+    project = typer.Option(None, "--project", "-p", help="Project on the server (default: config default_project).")
+    wait = typer.Option(False, "--wait", "-w", help="Wait for the task to end and exit with its outcome.")
+    timeout = typer.Option(3600.0, "--timeout", help="With --wait: give up after this many seconds (exit 124).")
+    return [
+        inspect.Parameter("project", KW, default=project, annotation=str | None),
+        inspect.Parameter("wait", KW, default=wait, annotation=bool),
+        inspect.Parameter("timeout", KW, default=timeout, annotation=float),
+    ]
 
 
 def build_request(spec: TaskSpec, values: dict[str, Any]) -> BaseModel:
@@ -88,21 +86,25 @@ def build_request(spec: TaskSpec, values: dict[str, Any]) -> BaseModel:
         ) from None
 
 
-def make_command(spec: TaskSpec) -> Any:
+def command_for(spec: TaskSpec, params: list[inspect.Parameter], body: Callable[..., int]) -> Any:
     def command(**values: Any) -> int:
-        from divbase.local import LocalProject
+        return body(spec, values)
 
-        request = build_request(spec, values)
-        project = LocalProject(bucket_dir(values["bucket_dir"]), values["jobs"])
-        outcome = project.run(spec, request)
-        if values.get("output") is not None and outcome.result is not None and spec.result_file is not None:
-            copy_result(project.root / spec.result_file(outcome.result), values["output"])
-        return finish(spec, outcome, values["json_out"])
-
-    command.__signature__ = inspect.Signature(parameters(spec))  # type: ignore[attr-defined]
+    command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     command.__doc__ = spec.summary
     command.__name__ = spec.cli_name.replace("-", "_")
     return command
+
+
+def run_local(spec: TaskSpec, values: dict[str, Any]) -> int:
+    from divbase.local import LocalProject
+
+    request = build_request(spec, values)
+    project = LocalProject(bucket_dir(values["bucket_dir"]), values["jobs"])
+    outcome = project.run(spec, request)
+    if values.get("output") is not None and outcome.result is not None and spec.result_file is not None:
+        copy_result(project.root / spec.result_file(outcome.result), values["output"])
+    return finish(spec, outcome, values["json_out"])
 
 
 def copy_result(source: Path, target: Path) -> None:
@@ -115,25 +117,27 @@ def copy_result(source: Path, target: Path) -> None:
 
 
 def finish(spec: TaskSpec, outcome: Outcome, as_json: bool) -> int:
+    """Print the outcome (JSON or text) and return the exit code."""
     if as_json:
         emit_json(outcome.as_json())
     if outcome.error is not None:
-        if not as_json:
-            info(f"Task {outcome.task_number} failed.")
-        from divbase.cli.output import report_error
-
+        info(f"Task {outcome.task_number} failed.")
         report_error(outcome.error, as_json=False)
         return 1
     assert outcome.result is not None
     if not as_json:
         typer.echo(spec.render(outcome.result))
-        info(
-            f"Task {outcome.task_number}: {outcome.status}. "
-            f"Details: divbase task-history id {outcome.task_number}"
-        )
+    info(f"Task {outcome.task_number}: {outcome.status}. Details: divbase task-history id {outcome.task_number}")
     return spec.exit_code(outcome.result)
 
 
-def register_run_commands(app: typer.Typer) -> None:
+def register(run_app: typer.Typer, submit_app: typer.Typer) -> None:
+    from divbase.cli.submit import submit_remote
+
     for spec in tasks():
-        app.command(spec.cli_name, help=spec.summary)(make_command(spec))
+        run_app.command(spec.cli_name, help=spec.summary)(
+            command_for(spec, task_parameters(spec) + local_parameters(), run_local)
+        )
+        submit_app.command(spec.cli_name, help=spec.summary)(
+            command_for(spec, task_parameters(spec) + remote_parameters(), submit_remote)
+        )

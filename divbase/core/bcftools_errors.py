@@ -64,8 +64,7 @@ _KINDS: tuple[_Kind, ...] = (
         "unsorted",
         _any("unsorted positions", "chromosome blocks not continuous"),
         "{target} is not sorted by position and cannot be indexed by bcftools.",
-        "Sort it first, for example with 'bcftools sort -Oz -o sorted.vcf.gz {name}' "
-        "and upload the sorted file.",
+        "Sort it first, for example with 'bcftools sort -Oz -o sorted.vcf.gz {name}' and upload the sorted file.",
         "not sorted by position (sort it with bcftools sort)",
     ),
     _Kind(
@@ -83,16 +82,14 @@ _KINDS: tuple[_Kind, ...] = (
         "duplicate_samples",
         _any("duplicated sample name"),
         "{target} contains duplicate sample IDs in the header and is not valid for DivBase.",
-        "Please ensure all sample names in the file header (the #CHROM line) are unique, "
-        "then upload the file again.",
+        "Please ensure all sample names in the file header (the #CHROM line) are unique, then upload the file again.",
         "duplicate sample ids in the header",
     ),
     _Kind(
         "gzip_not_bgzip",
         _any("not compressed with bgzip", "is not bgzf"),
         "{target} is gzip-compressed but not bgzip-compressed, so bcftools cannot index or query it.",
-        "Please recompress with bgzip, for example 'zcat {name} | bgzip > fixed.vcf.gz', "
-        "and upload the new file.",
+        "Please recompress with bgzip, for example 'zcat {name} | bgzip > fixed.vcf.gz', and upload the new file.",
         "not bgzip-compressed (recompress with bgzip)",
     ),
     _Kind(

@@ -211,9 +211,7 @@ class _SegmentParser:
             tokens = shlex.split(raw)
         except ValueError as exc:
             shown = table.show(raw.strip())
-            self.problems.append(
-                f"Could not parse --command segment at position {self.position}: {shown} ({exc})"
-            )
+            self.problems.append(f"Could not parse --command segment at position {self.position}: {shown} ({exc})")
             return None
         if not tokens:
             self.problems.append(f"{where} is empty (a stray ';'?): {table.EMPTY}")
@@ -300,9 +298,7 @@ class _SegmentParser:
             option = table.SHORT.get(token[j])
             if option is None:
                 self.other_option = True
-                extra = table.NOT_IN_1_16.get(
-                    f"-{token[j]}", "see `bcftools view` usage for the supported options"
-                )
+                extra = table.NOT_IN_1_16.get(f"-{token[j]}", "see `bcftools view` usage for the supported options")
                 self._fail(token, f"unknown option '-{token[j]}' for bcftools view 1.16: {extra}")
                 return i
             if option is not table.SAMPLES:
@@ -338,9 +334,7 @@ class _SegmentParser:
 
     def _placeholder(self, token: str) -> None:
         if self.all_samples:
-            self._fail(
-                token, "Option '-s/--samples' is not supported together with '--all-samples'; remove it"
-            )
+            self._fail(token, "Option '-s/--samples' is not supported together with '--all-samples'; remove it")
         elif self.placeholder is not None:
             self._fail(token, "the '-s/--samples' placeholder is given more than once; keep one")
         else:
@@ -349,9 +343,7 @@ class _SegmentParser:
     def _accept(self, option: Option, token: str, value: str | None) -> None:
         if option is table.SAMPLES:
             if self.all_samples:
-                self._fail(
-                    token, "Option '-s/--samples' is not supported together with '--all-samples'; remove it"
-                )
+                self._fail(token, "Option '-s/--samples' is not supported together with '--all-samples'; remove it")
             else:
                 self._fail(
                     token,

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 SHORT_OPTSTRING = "l:t:T:r:R:o:O:s:S:Gf:knv:V:m:M:auUhHc:C:Ii:e:xXpPq:Q:g:"
 
 NO_FILENAMES = (
-    "Do not provide VCF/BCF input filenames in '--command'; "
-    "DivBase resolves input files from project dimensions."
+    "Do not provide VCF/BCF input filenames in '--command'; DivBase resolves input files from project dimensions."
 )
 NO_STDIN = "Do not use stdin '-' in '--command'; DivBase resolves input files from project dimensions."
 EMPTY = "--command needs a non-empty bcftools view string, e.g. 'view -s'"
@@ -64,9 +63,7 @@ OPTIONS: tuple[Option, ...] = (
         False,
         "header-only output is not supported; download the file and run `bcftools view -h` locally",
     ),
-    Option(
-        "H", ("no-header",), False, "the result is a VCF with its header; drop -H (strip it later if needed)"
-    ),
+    Option("H", ("no-header",), False, "the result is a VCF with its header; drop -H (strip it later if needed)"),
     Option(None, ("with-header",), False),
     Option("l", ("compression-level",), True, _OUTPUT),
     Option(None, ("no-version",), False),

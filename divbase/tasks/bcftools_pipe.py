@@ -33,15 +33,9 @@ MODES = "--tsv-filter, --samples, --samples-file or --all-samples"
 
 
 class BcftoolsPipeRequest(BaseModel):
-    command: str = Field(
-        description="bcftools view command(s), ';'-separated, e.g. 'view -s -r 21:1-5000000'."
-    )
-    tsv_filter: str | None = Field(
-        None, description="Select samples with a metadata filter, e.g. 'Area:North;Sex:F'."
-    )
-    metadata_tsv_name: str = Field(
-        "sample_metadata.tsv", description="Sidecar metadata TSV used by --tsv-filter."
-    )
+    command: str = Field(description="bcftools view command(s), ';'-separated, e.g. 'view -s -r 21:1-5000000'.")
+    tsv_filter: str | None = Field(None, description="Select samples with a metadata filter, e.g. 'Area:North;Sex:F'.")
+    metadata_tsv_name: str = Field("sample_metadata.tsv", description="Sidecar metadata TSV used by --tsv-filter.")
     samples: list[str] | None = Field(None, description="Select these samples (comma-separated).")
     all_samples: bool = Field(False, description="Keep every sample of every file.")
 
@@ -62,9 +56,7 @@ class BcftoolsPipeRequest(BaseModel):
         if not any(chosen):
             raise ValueError(f"Sample selection is required: use one of {MODES}.")
         if self.samples is not None and not self.samples:
-            raise ValueError(
-                "--samples holds no sample id. Give a comma-separated list, e.g. --samples S1,S2."
-            )
+            raise ValueError("--samples holds no sample id. Give a comma-separated list, e.g. --samples S1,S2.")
         return self
 
 
@@ -89,9 +81,7 @@ def run(ctx: TaskContext, kw: BcftoolsPipeRequest) -> BcftoolsPipeResult:
     try:
         result = _query(ctx, kw)
     except Exception as exc:
-        ctx.log(
-            f"An error of type '{type(exc).__name__}' occurred running your task, error message was:\n {exc}"
-        )
+        ctx.log(f"An error of type '{type(exc).__name__}' occurred running your task, error message was:\n {exc}")
         _put_log(ctx, kw, log_key, "FAILURE")
         raise
     _put_log(ctx, kw, log_key, "SUCCESS")
@@ -142,8 +132,7 @@ def _select(ctx: TaskContext, kw: BcftoolsPipeRequest) -> list[Part]:
     if kw.samples is not None:
         if missing := unknown_samples(dims, kw.samples):
             raise TaskError(
-                f"The following sample IDs were not found in the project's dimensions index: "
-                f"{', '.join(missing)}.",
+                f"The following sample IDs were not found in the project's dimensions index: {', '.join(missing)}.",
                 "List samples with 'divbase dimensions show --unique-samples'.",
             )
         return parts_for_samples(dims, kw.samples)

@@ -89,9 +89,7 @@ def _dimensions(ctx: TaskContext, obj: ObjectInfo) -> FileDims:
     with ThreadPoolExecutor(max_workers=1) as side:
         check = side.submit(well_formed, path, len(samples))
         index = ctx.indexes.ensure(obj, path)
-        stats = ctx.bcftools.run(
-            ["index", "-s", indexed(path, index)], operation="reading index stats", target=obj.key
-        )
+        stats = ctx.bcftools.run(["index", "-s", indexed(path, index)], operation="reading index stats", target=obj.key)
         rows_ok = check.result()
     if not rows_ok:
         ctx.log(

@@ -1,7 +1,8 @@
 """The Bucket port contract (core/ports.py). Every implementation must pass every test here.
 
-Add an implementation by adding a param to the `bucket` fixture (e.g. "s3" backed by a real S3
-server); tests that need the local directory itself (symlinks, the ETag cache) take `local_bucket`.
+Add an implementation by adding a param to the `bucket` fixture ("s3" is a real SeaweedFS server
+from conftest.py); tests that need the local directory itself (symlinks, the ETag cache) take
+`local_bucket`, and those about S3 itself (versions, delete markers, multipart) take `s3_bucket`.
 """
 
 from __future__ import annotations
@@ -9,14 +10,19 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from divbase.adapters.local_bucket import LocalBucket
+from divbase.adapters.s3_bucket import S3Bucket
+from divbase.adapters.s3_etag import MIB, PART_SIZE, composite_etag
 from divbase.core.errors import NotFound, UnsafeKey
 from divbase.core.ports import Bucket, ObjectInfo
+from tests.s3server import drop_bucket
 
 FIXTURES = Path(__file__).resolve().parents[2].parent / "shared/fixtures/divbase-upstream"
 
@@ -34,12 +40,14 @@ ESCAPING_KEYS = [
 ]
 
 
-@pytest.fixture(params=["local"])
+@pytest.fixture(params=["local", "s3"])
 def bucket(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Bucket]:
     if request.param == "local":
         root = tmp_path / "bucket"
         root.mkdir()
         yield LocalBucket(root)
+    elif request.param == "s3":  # a fresh versioned bucket on the session's SeaweedFS (conftest.py)
+        yield request.getfixturevalue("s3_bucket")
     else:  # pragma: no cover - future implementations
         raise AssertionError(request.param)
 
@@ -159,9 +167,7 @@ def test_deleting_a_folder_member_keeps_the_rest(bucket: Bucket) -> None:
 # -- local directory specifics ------------------------------------------------------------------
 
 
-def test_symlink_pointing_outside_is_not_listed_or_readable(
-    local_bucket: LocalBucket, tmp_path: Path
-) -> None:
+def test_symlink_pointing_outside_is_not_listed_or_readable(local_bucket: LocalBucket, tmp_path: Path) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("secret")
     (local_bucket.root / "link.txt").symlink_to(secret)
@@ -272,3 +278,106 @@ def test_unlistable_names_are_skipped_with_a_warning(
     (local_bucket.root / "good.txt").write_text("x")
     assert [o.key for o in local_bucket.list()] == ["good.txt"]
     assert "bad\\name.txt" in caplog.text
+
+
+# -- S3 specifics (a real SeaweedFS server, see conftest.py) -----------------------------------
+
+
+def _versions(bucket: S3Bucket, key: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    response = bucket.client.list_object_versions(Bucket=bucket.name, Prefix=key)
+    versions = [v for v in response.get("Versions", []) if v["Key"] == key]
+    markers = [m for m in response.get("DeleteMarkers", []) if m["Key"] == key]
+    return versions, markers
+
+
+def test_s3_delete_is_a_soft_delete(s3_bucket: S3Bucket) -> None:
+    first = s3_bucket.put_bytes(b"one", "f.tsv")
+    second = s3_bucket.put_bytes(b"two", "f.tsv")
+    s3_bucket.delete("f.tsv")
+    versions, markers = _versions(s3_bucket, "f.tsv")
+    assert sorted(v["VersionId"] for v in versions) == sorted([first.version, second.version])
+    assert not any(v["IsLatest"] for v in versions)
+    assert len(markers) == 1 and markers[0]["IsLatest"]
+    assert s3_bucket.list() == []
+    with pytest.raises(NotFound, match=r"No file 'f\.tsv' in bucket"):
+        s3_bucket.read_bytes("f.tsv")
+    old = s3_bucket.client.get_object(Bucket=s3_bucket.name, Key="f.tsv", VersionId=first.version)
+    assert old["Body"].read() == b"one"
+
+
+def test_s3_identical_rewrite_adds_no_version(s3_bucket: S3Bucket) -> None:
+    s3_bucket.put_bytes(b"same", "f.tsv")
+    s3_bucket.put_bytes(b"same", "f.tsv")
+    assert len(_versions(s3_bucket, "f.tsv")[0]) == 1
+
+
+def test_s3_listing_skips_folder_markers_state_and_odd_names(
+    s3_bucket: S3Bucket, caplog: pytest.LogCaptureFixture
+) -> None:
+    # (SeaweedFS turns '\\' into '/', so the odd name is an invisible character instead)
+    for key in ("folder/", "folder/sub/", ".divbase/etags.json", ".DIVBASE/x", "odd\u200bname.txt"):
+        s3_bucket.client.put_object(Bucket=s3_bucket.name, Key=key, Body=b"")
+    s3_bucket.put_bytes(b"x", "folder/ok.tsv")
+    assert [o.key for o in s3_bucket.list()] == ["folder/ok.tsv"]
+    assert [o.key for o in s3_bucket.list("folder/")] == ["folder/ok.tsv"]
+    assert "odd\\u200bname.txt" in caplog.text
+
+
+def test_s3_listing_follows_pages(s3_bucket: S3Bucket) -> None:
+    for i in range(5):
+        s3_bucket.put_bytes(b"%d" % i, f"p/{i}.tsv")
+    s3_bucket.put_bytes(b"changed", "p/1.tsv")
+    s3_bucket.delete("p/3.tsv")
+    everything = s3_bucket.list()
+    paged = S3Bucket(s3_bucket.name, s3_bucket.client, page_size=2)
+    assert paged.list() == everything
+    assert [o.key for o in everything] == ["p/0.tsv", "p/1.tsv", "p/2.tsv", "p/4.tsv"]
+    assert everything[1] == s3_bucket.head("p/1.tsv")
+    assert everything[1].etag == _md5(b"changed")
+
+
+def test_s3_fetch_writes_one_safe_file_name_per_key(s3_bucket: S3Bucket, tmp_path: Path) -> None:
+    s3_bucket.put_bytes(b"deep", "a/b/c.vcf.gz")
+    path = s3_bucket.fetch("a/b/c.vcf.gz", tmp_path)
+    assert path == tmp_path.resolve() / "a@@b@@c.vcf.gz"
+    assert path.read_bytes() == b"deep"
+    s3_bucket.put_bytes(b"deeper", "a/b/c.vcf.gz")
+    assert s3_bucket.fetch("a/b/c.vcf.gz", tmp_path).read_bytes() == b"deeper"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a@@b@@c.vcf.gz"]
+
+
+def test_s3_multipart_upload_over_the_threshold(s3_bucket: S3Bucket, tmp_path: Path) -> None:
+    """100 MiB (sparse, with a marker in each 32 MiB part): 4 parts, composite ETag, verified fetch."""
+    size = 100 * MIB + 7
+    src = tmp_path / "big.vcf.gz"
+    with open(src, "wb") as out:
+        out.truncate(size)
+        for offset in range(0, size, PART_SIZE):
+            out.seek(offset)
+            out.write(b"part at %d" % offset)
+    with open(src, "rb") as stream:
+        expected = composite_etag(stream, PART_SIZE)
+    assert expected.endswith("-4")
+    info = s3_bucket.put_file(src, "big.vcf.gz")
+    assert (info.etag, info.size) == (expected, size)
+    assert s3_bucket.head("big.vcf.gz") == info
+    again = s3_bucket.put_file(src, "big.vcf.gz")
+    assert again.version == info.version
+    work = tmp_path / "work"
+    work.mkdir()
+    fetched = s3_bucket.fetch("big.vcf.gz", work)
+    with open(fetched, "rb") as got, open(src, "rb") as want:
+        assert hashlib.file_digest(got, "sha256").digest() == hashlib.file_digest(want, "sha256").digest()
+
+
+def test_s3_unversioned_bucket_uses_the_etag_as_version(s3_client: Any) -> None:
+    name = f"divbase-test-plain-{uuid.uuid4().hex[:12]}"
+    s3_client.create_bucket(Bucket=name)
+    try:
+        plain = S3Bucket(name, s3_client)
+        first = plain.put_bytes(b"one", "f.tsv")
+        second = plain.put_bytes(b"two", "f.tsv")
+        assert (first.version, second.version) == (_md5(b"one"), _md5(b"two"))
+        assert plain.list() == [second]
+    finally:
+        drop_bucket(s3_client, name)

@@ -61,9 +61,7 @@ def test_stdout_to_file_and_cwd(tmp_path: Path) -> None:
 def test_failure_raises_the_classified_error(tmp_path: Path) -> None:
     shutil.copy(UNSORTED, tmp_path / "u.vcf.gz")
     with pytest.raises(VcfError) as caught:
-        Bcftools().run(
-            ["index", "-f", "u.vcf.gz"], operation="indexing", target="proj/u.vcf.gz", cwd=tmp_path
-        )
+        Bcftools().run(["index", "-f", "u.vcf.gz"], operation="indexing", target="proj/u.vcf.gz", cwd=tmp_path)
     assert str(caught.value).startswith("proj/u.vcf.gz is not sorted by position")
     assert "bcftools sort" in str(caught.value)
 
@@ -117,9 +115,7 @@ def test_interrupted_parent_kills_the_group(tmp_path: Path, monkeypatch: pytest.
     fake = _script(tmp_path, "stuck", f"sleep 300 &\necho $! > {pidfile}\nsleep 300\n")
     real = subprocess.Popen.communicate
 
-    def interrupted(
-        self: subprocess.Popen[bytes], input: bytes | None = None, timeout: float | None = None
-    ) -> object:
+    def interrupted(self: subprocess.Popen[bytes], input: bytes | None = None, timeout: float | None = None) -> object:
         if timeout == 10:  # the runner reaping the killed group
             return real(self, input, timeout)
         deadline = time.monotonic() + 5

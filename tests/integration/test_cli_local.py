@@ -214,12 +214,8 @@ def test_unchanged_dimensions_update_runs_no_bcftools(
     assert result.json()["result"]["indexed"] == [] and result.json()["result"]["unchanged"] == 2
 
 
-def test_validate_metadata(
-    fixtures: Path, indexed_project: Callable[..., Path], cli: Callable[..., Run]
-) -> None:
-    bad = cli(
-        "validate-metadata", str(fixtures / "sample_metadata_incorrect_formatting_to_test_tsv_validator.tsv")
-    )
+def test_validate_metadata(fixtures: Path, indexed_project: Callable[..., Path], cli: Callable[..., Run]) -> None:
+    bad = cli("validate-metadata", str(fixtures / "sample_metadata_incorrect_formatting_to_test_tsv_validator.tsv"))
     assert bad.code == 1
     for phrase in (
         "Expected 4 tab-separated columns from reading the header, found 2",

@@ -66,9 +66,7 @@ def test_result_files_are_skipped(indexed_project: Callable[..., Path]) -> None:
     assert r.code == 0, r.stderr
     code, result, _ = update(root)
     assert code == 0 and result["skipped_results"] == ["result_of_job_2.vcf.gz"] and result["indexed"] == []
-    assert {"key": "result_of_job_2.vcf.gz", "reason": "divbase_generated"}.items() <= show(root)["skipped"][
-        0
-    ].items()
+    assert {"key": "result_of_job_2.vcf.gz", "reason": "divbase_generated"}.items() <= show(root)["skipped"][0].items()
 
 
 @pytest.mark.parametrize(
@@ -80,9 +78,7 @@ def test_result_files_are_skipped(indexed_project: Callable[..., Path]) -> None:
         ("txt_file_with_extension_that_allows_it_to_be_uploaded.vcf.gz", "vcf"),
     ],
 )
-def test_broken_files_are_refused_with_a_reason(
-    make_project: Callable[..., Path], source: str, reason: str
-) -> None:
+def test_broken_files_are_refused_with_a_reason(make_project: Callable[..., Path], source: str, reason: str) -> None:
     root = make_project({GOOD: GOOD, "broken.vcf.gz": source})
     r = divbase("run", "dimensions-update", "--bucket-dir", str(root))
     assert r.code == 1

@@ -74,9 +74,7 @@ def test_bad_filter_syntax_is_refused_before_running(indexed_project: Callable[.
 
 def test_unknown_column_only(indexed_project: Callable[..., Path]) -> None:
     root = indexed_project(QUERY)
-    r = divbase(
-        "run", "sample-metadata-query", "--bucket-dir", str(root), "--tsv-filter", "NonExistentColumn:value"
-    )
+    r = divbase("run", "sample-metadata-query", "--bucket-dir", str(root), "--tsv-filter", "NonExistentColumn:value")
     assert r.code != 0
     assert "no valid filter conditions could be parsed from 'NonExistentColumn:value'" in r.stderr
 
@@ -85,10 +83,7 @@ def test_missing_tsv_is_reported_before_missing_dimensions(make_project: Callabl
     root = make_project(QUERY[:2])
     r = divbase("run", "sample-metadata-query", "--bucket-dir", str(root), "--tsv-filter", "Area:North")
     assert r.code == 1
-    assert (
-        f"The sample metadata TSV file 'sample_metadata.tsv' was not found in your project '{root.name}'"
-        in r.stderr
-    )
+    assert f"The sample metadata TSV file 'sample_metadata.tsv' was not found in your project '{root.name}'" in r.stderr
     (root / "sample_metadata.tsv").write_text("#Sample_ID\tArea\n5a_HOM-I7\tNorth\n")
     r = divbase("run", "sample-metadata-query", "--bucket-dir", str(root), "--tsv-filter", "Area:North")
     assert r.code == 1

@@ -188,9 +188,7 @@ def test_unsorted_message_matches_upstream_wording() -> None:
 
 
 def test_chromosome_blocks_not_continuous_is_unsorted() -> None:
-    stderr = (
-        '[E::hts_idx_push] Chromosome blocks not continuous\nindex: failed to create index for "b.vcf.gz"\n'
-    )
+    stderr = '[E::hts_idx_push] Chromosome blocks not continuous\nindex: failed to create index for "b.vcf.gz"\n'
     err = classify(stderr, operation="indexing", target="b.vcf.gz", returncode=255, argv=["bcftools"])
     assert "not sorted by position" in str(err)
 

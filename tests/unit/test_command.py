@@ -168,9 +168,7 @@ def test_escaped_semicolon_stays_in_the_value() -> None:
 
 
 def test_option_table_matches_bcftools_1_16_optstring() -> None:
-    takes_value = {
-        c for i, c in enumerate(table.SHORT_OPTSTRING) if table.SHORT_OPTSTRING[i + 1 : i + 2] == ":"
-    }
+    takes_value = {c for i, c in enumerate(table.SHORT_OPTSTRING) if table.SHORT_OPTSTRING[i + 1 : i + 2] == ":"}
     letters = {c for c in table.SHORT_OPTSTRING if c != ":"}
     assert set(table.SHORT) == letters
     assert {c for c, opt in table.SHORT.items() if opt.takes_value} == takes_value

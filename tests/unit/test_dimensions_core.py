@@ -25,9 +25,7 @@ def dims(key: str, version: str = "v1") -> FileDims:
 
 
 def test_plan_update_indexes_only_new_or_changed() -> None:
-    current = Dimensions(
-        files=(dims("a.vcf.gz"), dims("gone.vcf.gz")), skipped=(Skipped("bad.vcf.gz", "v1", "x"),)
-    )
+    current = Dimensions(files=(dims("a.vcf.gz"), dims("gone.vcf.gz")), skipped=(Skipped("bad.vcf.gz", "v1", "x"),))
     objects = [
         obj("a.vcf.gz"),
         obj("b.vcf.gz"),

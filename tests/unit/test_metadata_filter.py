@@ -93,8 +93,7 @@ def test_clause_without_colon() -> None:
     with pytest.raises(FilterError) as caught:
         parse_filter("Area North")
     assert str(caught.value) == (
-        "Invalid filter format: 'Area North'. Expected format 'key:value1,value2' or 'key:min-max' for "
-        "numeric ranges"
+        "Invalid filter format: 'Area North'. Expected format 'key:value1,value2' or 'key:min-max' for numeric ranges"
     )
     assert isinstance(caught.value, InvalidInput) and caught.value.exit_code == 2
 
@@ -111,17 +110,13 @@ def test_reversed_operators_are_rejected(operator: str) -> None:
 
 def test_filter_length_limit() -> None:
     parse_filter("A:" + "x" * (MAX_FILTER_CHARS - 2))
-    with pytest.raises(
-        FilterError, match=f"Filter is too long: 10001 characters, the limit is {MAX_FILTER_CHARS}"
-    ):
+    with pytest.raises(FilterError, match=f"Filter is too long: 10001 characters, the limit is {MAX_FILTER_CHARS}"):
         parse_filter("A:" + "x" * (MAX_FILTER_CHARS - 1))
 
 
 @pytest.mark.parametrize("text", [";", " ", " ; ;"])
 def test_filter_without_clauses_is_rejected(text: str) -> None:
-    with pytest.raises(
-        FilterError, match="Invalid filter conditions: no valid filter conditions could be parsed"
-    ):
+    with pytest.raises(FilterError, match="Invalid filter conditions: no valid filter conditions could be parsed"):
         parse_filter(text)
 
 

@@ -91,9 +91,7 @@ def test_apply_filter_raises_only_filter_error(table: MetadataTable, text: str) 
 
 @FUZZ
 @given(key=st.sampled_from(COLUMNS[:-1]), values=st.lists(st.text(max_size=8), max_size=6))
-def test_negation_is_the_complement_of_the_positive_match(
-    table: MetadataTable, key: str, values: list[str]
-) -> None:
+def test_negation_is_the_complement_of_the_positive_match(table: MetadataTable, key: str, values: list[str]) -> None:
     plain = [v.replace('"', "").replace(",", "").replace(";", "").strip().lstrip("!").strip() for v in values]
     plain = [v for v in plain if v and not v.startswith(("=<", "=>"))]
     if not plain or table.column_types[key] == "numeric":
@@ -102,9 +100,7 @@ def test_negation_is_the_complement_of_the_positive_match(
     negative = set(apply_filter(table, f"{key}:{','.join('!' + v for v in plain)}").sample_ids)
     assert positive.isdisjoint(negative)
     column = table.index(key)
-    empty = {
-        sid for sid, row in zip(table.sample_ids, table.rows, strict=True) if row.cells[column] in ("", [])
-    }
+    empty = {sid for sid, row in zip(table.sample_ids, table.rows, strict=True) if row.cells[column] in ("", [])}
     assert positive | negative == set(table.sample_ids)
     assert empty <= negative
 

@@ -158,9 +158,7 @@ def test_load_table_keeps_format_and_dimensions_warnings_only() -> None:
 
 
 def test_load_table_rejects_samples_missing_from_the_project() -> None:
-    with pytest.raises(
-        MetadataError, match=r"not found in the DivBase project's dimensions index \(count: 1"
-    ):
+    with pytest.raises(MetadataError, match=r"not found in the DivBase project's dimensions index \(count: 1"):
         load_table(tsv("#Sample_ID", "S1", "S9"), "d.tsv", project_samples={"S1"})
 
 

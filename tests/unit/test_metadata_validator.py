@@ -64,12 +64,8 @@ def test_upstream_broken_fixture_errors_in_order(broken: ValidationReport) -> No
         "(Sample_ID: 'noTab    0  vscode_spaces'). Check that all cells in the TSV are separated by tabs "
         "(not spaces)."
     )
-    assert errors[1][1].startswith(
-        "Row 23: Expected 4 tab-separated columns from reading the header, found 5"
-    )
-    assert errors[2][1].startswith(
-        "Row 24: Expected 4 tab-separated columns from reading the header, found 5"
-    )
+    assert errors[1][1].startswith("Row 23: Expected 4 tab-separated columns from reading the header, found 5")
+    assert errors[2][1].startswith("Row 24: Expected 4 tab-separated columns from reading the header, found 5")
     assert errors[3][1] == (
         "Column 'Population': Found 2 cell(s) with mixed element types (both numeric and string values) in "
         "lists. All elements in a list must be the same type. Use either all numbers (e.g. [1, 2, 3]) or all "
@@ -118,14 +114,10 @@ def test_upstream_broken_fixture_warnings(broken: ValidationReport) -> None:
         "to string columns. 4 cell(s) in this column have hard list-format/type errors and are reported "
         "separately under ERRORS. The string cells are in minority and are: Row 22 ('one')."
     )
-    assert warnings[3][1].startswith(
-        "Column 'Test': This column contains mixed-type cells (7 numeric, 15 string"
-    )
+    assert warnings[3][1].startswith("Column 'Test': This column contains mixed-type cells (7 numeric, 15 string")
     assert warnings[3][1].endswith(
         "The numeric cells are in minority and are: "
-        + ", ".join(
-            f"Row {r} ('{v}')" for r, v in [(5, 1), (15, 1), (16, 2), (18, 1), (19, 1), (20, 1), (21, 1)]
-        )
+        + ", ".join(f"Row {r} ('{v}')" for r, v in [(5, 1), (15, 1), (16, 2), (18, 1), (19, 1), (20, 1), (21, 1)])
         + "."
     )
 
@@ -231,9 +223,7 @@ def test_preview_truncates_at_limit_with_hint() -> None:
     assert "Found 25 cell(s) with leading or trailing whitespace" in message
     assert "Row 21 (' x'), ... (5 more). " + FULL_LIST_HINT in message
     assert "Row 22 (' x')" not in message
-    assert FULL_LIST_HINT == (
-        "To view full validation lists, run: divbase validate-metadata <TSV_FILE> --untruncated."
-    )
+    assert FULL_LIST_HINT == ("To view full validation lists, run: divbase validate-metadata <TSV_FILE> --untruncated.")
     full = validate(tsv(*lines), preview_limit=None).warnings[0].message
     assert "Row 26 (' x')" in full and "more)" not in full and FULL_LIST_HINT not in full
 

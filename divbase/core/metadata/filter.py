@@ -63,9 +63,7 @@ def _parse_clause(part: str) -> Clause:
         raise FilterError(f"Invalid filter format: '{part}'. {_FORMAT_HINT}")
     key, values_text = (piece.strip() for piece in part.split(":", 1))
     values = tuple(split_values(values_text))
-    terms = tuple(
-        Term(value[1:].strip(), True) if value.startswith("!") else Term(value, False) for value in values
-    )
+    terms = tuple(Term(value[1:].strip(), True) if value.startswith("!") else Term(value, False) for value in values)
     for term in terms:
         if term.text[:2] in ("=<", "=>") and is_number(term.text[2:]):
             raise FilterError(
@@ -134,9 +132,7 @@ def apply_filter(table: MetadataTable, text: str) -> FilterResult:
     conditions: list[list[bool]] = []
     for clause in clauses:
         if clause.key not in table.columns:
-            warnings.append(
-                f"Column '{clause.key}' not found in the TSV file. Skipping this filter condition."
-            )
+            warnings.append(f"Column '{clause.key}' not found in the TSV file. Skipping this filter condition.")
             continue
         if table.column_types.get(clause.key) == "numeric":
             condition = _numeric_condition(table, clause, warnings)
@@ -207,9 +203,7 @@ def _string_condition(table: MetadataTable, clause: Clause, warnings: list[str])
         included = any(t in positive for t in texts) if positive else True
         condition.append(included and not any(t in negative for t in texts))
     if not any(condition):
-        warnings.append(
-            f"No results for the filter {list(clause.values)} were found in column '{clause.key}'."
-        )
+        warnings.append(f"No results for the filter {list(clause.values)} were found in column '{clause.key}'.")
     return condition
 
 
@@ -224,8 +218,7 @@ def _warn_string_column(table: MetadataTable, clause: Clause, warnings: list[str
         lines.append("        This column is treated as a string column.")
     if operators:
         lines.append(
-            f"      - Your filter contains comparison operators {operators}, "
-            "which are not supported on string columns."
+            f"      - Your filter contains comparison operators {operators}, which are not supported on string columns."
         )
         lines.append("        DivBase comparison operators (>, <, >=, <=) only work on numeric columns.")
         lines.append(f"        Use exact string matching instead (e.g., '{clause.key}:value1,value2').")

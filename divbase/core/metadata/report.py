@@ -44,8 +44,7 @@ def _summary(report: ValidationReport) -> list[str]:
     stats = report.stats
     lines = [
         "VALIDATION SUMMARY:",
-        f"  Total columns: {stats.total_columns} "
-        f"({stats.user_defined_columns} user-defined + 1 Sample_ID column)",
+        f"  Total columns: {stats.total_columns} ({stats.user_defined_columns} user-defined + 1 Sample_ID column)",
         f"  Samples matching project VCF dimensions: {stats.samples_matching_project}/{stats.samples_in_tsv} "
         f"(project has {stats.total_project_samples} total)",
         _columns_line("Numeric columns", stats.numeric_columns),

@@ -93,8 +93,7 @@ def load_table(text: str, name: str, project_samples: Collection[str] | None = N
         first = report.errors[0].message if report.errors else "File is empty"
         raise MetadataError(
             f"Sample metadata file '{name}': {first}",
-            hint=f"Run 'divbase validate-metadata {name}' to list every problem, fix them and upload "
-            "the file again.",
+            hint=f"Run 'divbase validate-metadata {name}' to list every problem, fix them and upload the file again.",
         )
     warnings = [m.message for m in report.warnings if m.category in _FORWARDED_WARNINGS]
     return replace(report.table, name=name, warnings=warnings)
@@ -175,8 +174,7 @@ class _Validation:
         if empty:
             self.error(
                 "HEADER",
-                f"Empty column name(s) found at position(s): {empty}. "
-                "All columns must have a non-empty name.",
+                f"Empty column name(s) found at position(s): {empty}. All columns must have a non-empty name.",
             )
         seen: set[str] = set()
         duplicates: list[str] = []
@@ -187,8 +185,7 @@ class _Validation:
         if duplicates:
             self.error(
                 "HEADER",
-                f"Duplicate column names found: {duplicates}. "
-                "Each column name must be unique in the metadata file.",
+                f"Duplicate column names found: {duplicates}. Each column name must be unique in the metadata file.",
             )
         if header[0] != "#Sample_ID":
             self.error("SAMPLE_ID_COLUMN", f"First column must be named '#Sample_ID', found: '{header[0]}'")
@@ -380,9 +377,7 @@ class _Validation:
                 stats.empty_cells_per_column[name] = empty
 
 
-def _list_message(
-    kind: str, column: str, cells: list[tuple[int, object]], text: str, hint: str
-) -> tuple[str, str]:
+def _list_message(kind: str, column: str, cells: list[tuple[int, object]], text: str, hint: str) -> tuple[str, str]:
     if kind == "mixed":
         return (
             "MIXED_TYPE",

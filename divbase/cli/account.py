@@ -1,0 +1,81 @@
+"""`divbase auth` and `divbase config`: who you are on which server."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import typer
+
+from divbase.cli.output import emit_json, info, json_option
+from divbase.cli.remote import Api, Config, config_dir, forget_tokens, load_tokens, save_tokens
+from divbase.core.errors import InvalidInput
+
+auth_app = typer.Typer(no_args_is_help=True, help="Log in to a divbase server.")
+config_app = typer.Typer(no_args_is_help=True, help="Client settings: server URL and default project.")
+KEYS = ("url", "default_project")
+
+
+@auth_app.command("login")
+def login(
+    email: str = typer.Argument(..., help="Your account's email."),
+    password: str | None = typer.Option(None, "--password", help="Default: prompt (or $DIVBASE_PASSWORD)."),
+    url: str | None = typer.Option(None, "--url", help="Server URL (saved as the default)."),
+) -> None:
+    """Log in and keep the tokens in the config dir (file mode 0600)."""
+    config = Config.load()
+    if url:
+        config.values["url"] = url.rstrip("/")
+        config.save()
+    secret = password or os.environ.get("DIVBASE_PASSWORD") or typer.prompt("Password", hide_input=True)
+    tokens = Api(config.url).call("POST", "/v1/auth/login", body={"email": email, "password": secret}, auth=False)
+    save_tokens({**tokens, "url": config.url, "email": email})
+    info(f"Logged in to {config.url} as {email}.")
+
+
+@auth_app.command("logout")
+def logout() -> None:
+    """Forget the stored tokens."""
+    forget_tokens()
+    info("Logged out.")
+
+
+@auth_app.command("whoami")
+def whoami(as_json: bool = json_option()) -> None:
+    """Your account and your projects on the server."""
+    me = Api().call("GET", "/v1/auth/whoami")
+    if as_json:
+        emit_json(me)
+        return
+    typer.echo(f"{me['email']}{' (admin)' if me.get('is_admin') else ''} on {Config.load().url}")
+    for project in me.get("projects", []):
+        typer.echo(f"  {project['name']}: {project['role']}")
+
+
+@config_app.command("set")
+def set_value(
+    key: str = typer.Argument(..., help=f"One of: {', '.join(KEYS)}."), value: str = typer.Argument(...)
+) -> None:
+    """Set a client setting."""
+    if key not in KEYS:
+        raise InvalidInput(f"Unknown setting '{key}'.", f"Use one of: {', '.join(KEYS)}.")
+    config = Config.load()
+    config.values[key] = value.rstrip("/") if key == "url" else value
+    config.save()
+    info(f"{key} = {config.values[key]}")
+
+
+@config_app.command("show")
+def show(as_json: bool = json_option()) -> None:
+    """Print the settings, where they live, and whether you are logged in."""
+    config = Config.load()
+    body = {
+        **config.values,
+        "url": config.url,
+        "config_dir": str(config_dir()),
+        "logged_in_as": load_tokens().get("email"),
+    }
+    if as_json:
+        emit_json(body)
+    else:
+        typer.echo(json.dumps(body, indent=2))

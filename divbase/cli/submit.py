@@ -1,0 +1,95 @@
+"""`divbase submit <task>`: send a task to the server; with --wait, follow it to the end."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from divbase.cli.output import emit_json, info
+from divbase.cli.remote import Api, Config
+from divbase.core.errors import DivbaseError, TaskError
+from divbase.tasks.registry import TaskSpec
+from divbase.tasks.runner import Outcome
+
+FINAL = ("SUCCESS", "FAILURE", "REVOKED")
+TIMED_OUT = 124
+
+
+def submit_remote(spec: TaskSpec, values: dict[str, Any]) -> int:
+    from divbase.cli.run import build_request, finish
+
+    request = build_request(spec, values)
+    spec.precheck(request)
+    config = Config.load()
+    project = config.project(values["project"])
+    api = Api(config.url)
+    answer = api.call(
+        "POST",
+        f"/v1/tasks/{spec.cli_name}/projects/{project}",
+        body=request.model_dump(mode="json"),
+        timeout=60.0,
+    )
+    number = int(answer["task_id"])
+    if answer.get("result") is not None:
+        return finish(
+            spec,
+            Outcome(number, "SUCCESS", result=spec.result.model_validate(answer["result"])),
+            values["json_out"],
+        )
+    if not values["wait"]:
+        if values["json_out"]:
+            emit_json({"task_id": number, "status": answer.get("status", "PENDING")})
+        info(f"Task {number} submitted. Follow it with 'divbase task-history id {number}' or resubmit with --wait.")
+        return 0
+    row = wait_for(api, number, values["timeout"])
+    if row is None:
+        if values["json_out"]:
+            emit_json({"task_id": number, "status": "TIMEOUT"})
+        info(f"Task {number} did not finish within {values['timeout']} s; it keeps running on the server.")
+        return TIMED_OUT
+    outcome = _outcome(spec, number, row)
+    if outcome.result is not None and values.get("output") and spec.result_file is not None:
+        download(api, project, spec.result_file(outcome.result), values["output"])
+    return finish(spec, outcome, values["json_out"])
+
+
+def wait_for(api: Api, number: int, timeout: float) -> dict[str, Any] | None:
+    """Poll the task with back-off (50 ms doubling to 2 s) until it ends or the timeout passes."""
+    deadline, delay = time.monotonic() + timeout, 0.05
+    while True:
+        row: dict[str, Any] = api.call("GET", f"/v1/task-history/tasks/{number}")
+        if row.get("status") in FINAL:
+            return row
+        if time.monotonic() + delay > deadline:
+            return None
+        time.sleep(delay)
+        delay = min(delay * 2, 2.0)
+
+
+def _outcome(spec: TaskSpec, number: int, row: dict[str, Any]) -> Outcome:
+    if row["status"] == "SUCCESS":
+        return Outcome(number, "SUCCESS", result=spec.result.model_validate(row["result"]))
+    result = row.get("result") or {}
+    message = result.get("exc_message") if isinstance(result, dict) else None
+    if isinstance(message, list):
+        message = " ".join(str(m) for m in message)
+    error: DivbaseError = TaskError(
+        str(message or result or "the task failed"), f"See 'divbase task-history id {number}'."
+    )
+    return Outcome(number, row["status"], error=error)
+
+
+def download(api: Api, project: str, key: str, target: Path) -> None:
+    """Fetch a result file and its index through presigned URLs, straight from S3."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for source, path in ((key, target), (f"{key}.csi", Path(f"{target}.csi"))):
+        link = api.call("GET", f"/v1/projects/{project}/files/download-url", params={"key": source})
+        with httpx.stream("GET", link["url"], timeout=300.0) as response:
+            response.raise_for_status()
+            with path.open("wb") as handle:
+                for chunk in response.iter_bytes(1 << 20):
+                    handle.write(chunk)
+    info(f"Wrote {target}")

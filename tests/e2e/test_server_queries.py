@@ -1,0 +1,151 @@
+"""`divbase submit --wait` gives byte-identical result records to `divbase run`, through real uvicorn,
+Celery, PostgreSQL, Redis and SeaweedFS."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import divbase, records
+from tests.e2e.conftest import World, new_project
+
+pytestmark = pytest.mark.e2e
+
+HOM = "HOM_20ind_17SNPs"
+TSV = "sample_metadata_HOM_20ind_17SNPs.tsv"
+QUERY = [f"{HOM}_first_10_samples.vcf.gz", f"{HOM}_last_10_samples.vcf.gz", TSV]
+SPLIT_TSV = "sample_metadata_HOM_chr_split_version.tsv"
+SPLIT = [f"{HOM}.{c}.vcf.gz" for c in ("1", "4", "5", "6", "7", "8", "13", "18", "20", "21", "22", "24")] + [SPLIT_TSV]
+MIXED_TSV = "sample_metadata_HOM_files_that_need_mixed_bcftools_concat_and_merge.tsv"
+MIXED = (
+    [f"{HOM}.{c}.vcf.gz" for c in ("1", "4", "21")]
+    + [f"{HOM}_changed_sample_names.vcf.gz"]
+    + [f"{HOM}.{c}_edit_new_sample_names.vcf.gz" for c in ("8", "13", "18")]
+    + [MIXED_TSV]
+)
+
+CASES = [
+    (
+        "c1-merge",
+        QUERY,
+        [
+            "--tsv-filter",
+            "Area:West of Ireland,Northern Portugal;Sex:F",
+            "--command",
+            "view -s",
+            "--metadata-tsv-name",
+            TSV,
+        ],
+    ),
+    (
+        "c2-concat",
+        SPLIT,
+        [
+            "--tsv-filter",
+            "Area:West of Ireland,Northern Portugal;Sex:F",
+            "--command",
+            "view -s",
+            "--metadata-tsv-name",
+            SPLIT_TSV,
+        ],
+    ),
+    (
+        "c3-region",
+        SPLIT,
+        [
+            "--tsv-filter",
+            "Area:West of Ireland;Sex:F",
+            "--command",
+            "view -r 1,4,6,21,24",
+            "--metadata-tsv-name",
+            SPLIT_TSV,
+        ],
+    ),
+    ("d1-all", QUERY, ["--all-samples", "--command", "view -r 21:15000000-25000000"]),
+    ("d2-samples", QUERY, ["--samples", "5a_HOM-I13,1b_HOM-G58", "--command", "view -r 21:15000000-25000000"]),
+    (
+        "d5-mixed",
+        MIXED,
+        [
+            "--tsv-filter",
+            "Area:Northern Spanish shelf,Iceland",
+            "--command",
+            "view -r 1,4,6,8,13,18,21,24",
+            "--metadata-tsv-name",
+            MIXED_TSV,
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "files", "query"), CASES, ids=[c[0] for c in CASES])
+def test_submit_wait_equals_run(
+    world: World, fixtures: Path, tmp_path: Path, name: str, files: list[str], query: list[str]
+) -> None:
+    project = new_project(world, name, {f: fixtures / f for f in files})
+    update = world.cli("submit", "dimensions-update", "--project", project, "--wait", "--json")
+    assert update.code == 0, update.stderr
+    assert update.json()["status"] == "SUCCESS"
+    remote_out = tmp_path / "remote" / "result.vcf.gz"
+    remote = world.cli("submit", "bcftools-pipe", "--project", project, "--wait", "-o", str(remote_out), *query)
+    assert remote.code == 0, remote.stderr
+    local_dir = tmp_path / "local"
+    local_dir.mkdir()
+    for f in files:
+        shutil.copyfile(fixtures / f, local_dir / f)
+    assert divbase("run", "dimensions-update", "--bucket-dir", str(local_dir)).code == 0
+    local_out = tmp_path / "local-result.vcf.gz"
+    local = divbase("run", "bcftools-pipe", "--bucket-dir", str(local_dir), "-o", str(local_out), *query)
+    assert local.code == 0, local.stderr
+    assert records(remote_out) == records(local_out)
+    assert Path(f"{remote_out}.csi").exists()
+
+
+def test_sample_metadata_query_returns_its_result(world: World, fixtures: Path) -> None:
+    project = new_project(world, "meta", {f: fixtures / f for f in QUERY})
+    assert world.cli("submit", "dimensions-update", "--project", project, "--wait").code == 0
+    answer = world.cli(
+        "submit",
+        "sample-metadata-query",
+        "--project",
+        project,
+        "--json",
+        "--tsv-filter",
+        "Area:West of Ireland,Northern Portugal;Sex:F",
+        "--metadata-tsv-name",
+        TSV,
+    )
+    assert answer.code == 0, answer.stderr
+    body = answer.json()
+    assert body["status"] == "SUCCESS"
+    assert sorted(body["result"]["unique_sample_ids"]) == sorted(
+        ["5a_HOM-I13", "5a_HOM-I14", "5a_HOM-I20", "5a_HOM-I21", "5a_HOM-I7", "1b_HOM-G58"]
+    )
+    assert body["result"]["unique_filenames"] == QUERY[:2]
+
+
+def test_refused_command_queues_nothing(world: World, fixtures: Path) -> None:
+    before = world.api("GET", "/v1/task-history/tasks/user", params={"limit": 1000}).json()
+    answer = world.cli("submit", "bcftools-pipe", "--project", "alpha", "--all-samples", "--command", "view -Oz")
+    assert answer.code == 2 and "-O/--output-type" in answer.stderr
+    after = world.api("GET", "/v1/task-history/tasks/user", params={"limit": 1000}).json()
+    assert after == before
+
+
+def test_failed_task_exits_1_with_reason(world: World, fixtures: Path) -> None:
+    project = new_project(world, "failing", {f: fixtures / f for f in QUERY})
+    assert world.cli("submit", "dimensions-update", "--project", project, "--wait").code == 0
+    answer = world.cli(
+        "submit", "bcftools-pipe", "--project", project, "--wait", "--samples", "nobody", "--command", "view -s"
+    )
+    assert answer.code == 1
+    assert "not found in the project's dimensions index: nobody" in answer.stderr
+    log = world.bucket(project).read_bytes(f"result_of_job_{_last_id(world)}.log").decode()
+    assert "Job Status: FAILURE" in log
+
+
+def _last_id(world: World) -> int:
+    rows = world.api("GET", "/v1/task-history/tasks/user", params={"limit": 1}).json()
+    return int(rows[0]["id"])
