@@ -48,7 +48,12 @@ def _config(settings: ServiceSettings) -> dict[str, Any]:
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
         "broker_connection_retry_on_startup": True,
-        "broker_transport_options": {"visibility_timeout": settings.visibility_timeout},
+        "broker_transport_options": {
+            "visibility_timeout": settings.visibility_timeout,
+            # Sweep for messages of dead workers every few seconds (kombu's default is ~100 s).
+            "unacked_restore_interval": min(10, max(1, settings.visibility_timeout // 4)),
+            "unacked_restore_throttle": 1,
+        },
         "task_queues": [Queue(name) for name in (*QUEUES, "celery")],  # type: ignore[no-untyped-call]
         "task_default_queue": "celery",
         "task_routes": {spec.celery_name: {"queue": spec.queue} for spec in specs},
