@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -143,4 +142,3 @@ def test_stuck_and_old_tasks_are_cleaned(world: World) -> None:
     assert cleanup_old_task_history(services)["deleted_tasks"] >= 1
     assert world.db.tasks(task_number=old) == []
     assert world.db.stored_result("old-task") is None
-    time.sleep(0)
