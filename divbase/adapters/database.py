@@ -172,6 +172,20 @@ class Database:
             if s.scalar(select(TaskHistoryRow.id).where(TaskHistoryRow.task_id == task_id)) is None:
                 s.add(TaskHistoryRow(task_id=task_id, user_id=None, project_id=None))
 
+    def active_task(self, project_id: int, name: str) -> int | None:
+        """The id of a PENDING or STARTED task of this kind in the project, if any."""
+        with self.session() as s:
+            return s.scalar(
+                select(TaskHistoryRow.id)
+                .join(CeleryTaskMetaRow, CeleryTaskMetaRow.task_id == TaskHistoryRow.task_id)
+                .where(
+                    TaskHistoryRow.project_id == project_id,
+                    CeleryTaskMetaRow.name == name,
+                    CeleryTaskMetaRow.status.in_(("PENDING", "STARTED")),
+                )
+                .limit(1)
+            )
+
     def task_number(self, task_id: str) -> int | None:
         with self.session() as s:
             return s.scalar(select(TaskHistoryRow.id).where(TaskHistoryRow.task_id == task_id))

@@ -14,8 +14,6 @@ import re
 from pathlib import Path
 from typing import IO
 
-from s3transfer.utils import ChunksizeAdjuster  # type: ignore[import-untyped]
-
 from divbase.core.errors import TaskError
 
 log = logging.getLogger(__name__)
@@ -33,6 +31,8 @@ class ChecksumMismatch(TaskError):
 
 def part_size_for(size: int) -> int:
     """The part size of a multipart upload of `size` bytes (what s3transfer will use)."""
+    from s3transfer.utils import ChunksizeAdjuster  # type: ignore[import-untyped]  # only for multipart ETags
+
     return int(ChunksizeAdjuster().adjust_chunksize(PART_SIZE, size))
 
 

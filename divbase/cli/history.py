@@ -9,20 +9,11 @@ from typing import Any
 import typer
 
 from divbase.cli.output import bucket_dir, bucket_dir_option, emit_json, json_option
+from divbase.cli.remote import use_server
 from divbase.core.errors import NotFound
 from divbase.tasks.history import TaskHistoryResult, typed
 
 app = typer.Typer(no_args_is_help=True, help="Show tasks and their outcomes.")
-
-
-def _remote(directory: Path | None) -> bool:
-    """Server history unless a bucket dir is named (option, env) or the current dir is a local bucket."""
-    from divbase.cli.remote import Config
-    from divbase.local import STATE_DIR
-
-    if directory is not None or (Path.cwd() / STATE_DIR).is_dir():
-        return False
-    return Config.load().url is not None
 
 
 def _project(directory: Path | None):  # type: ignore[no-untyped-def]
@@ -42,7 +33,7 @@ def user(
     as_json: bool = json_option(),
 ) -> None:
     """Your most recent tasks (local bucket, or the server when one is configured)."""
-    if _remote(directory):
+    if use_server(directory):
         from divbase.cli.remote import Api
 
         show(
@@ -77,7 +68,7 @@ def by_id(
     as_json: bool = json_option(),
 ) -> None:
     """One task, with its options and result."""
-    if _remote(directory):
+    if use_server(directory):
         from divbase.cli.remote import Api
 
         rows = _typed_rows([Api().call("GET", f"/v1/task-history/tasks/{task_id}")])

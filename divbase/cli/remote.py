@@ -63,6 +63,15 @@ class Config:
         return str(project)
 
 
+def use_server(directory: Path | None) -> bool:
+    """Read from the server unless a bucket dir is named (option or env) or the current dir is a local bucket."""
+    from divbase.local import STATE_DIR
+
+    if directory is not None or (Path.cwd() / STATE_DIR).is_dir():
+        return False
+    return Config.load().url is not None
+
+
 def load_tokens() -> dict[str, Any]:
     return _read(config_dir() / "tokens.json")
 

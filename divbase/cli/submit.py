@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from divbase.adapters.s3_etag import verify_download
 from divbase.cli.output import emit_json, info
 from divbase.cli.remote import Api, Config
 from divbase.core.errors import DivbaseError, TaskError
@@ -92,4 +93,5 @@ def download(api: Api, project: str, key: str, target: Path) -> None:
             with path.open("wb") as handle:
                 for chunk in response.iter_bytes(1 << 20):
                     handle.write(chunk)
-    info(f"Wrote {target}")
+        verify_download(path, link["etag"])
+    info(f"Wrote {target} (checksum verified)")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from divbase.core.ports import ObjectInfo
 
@@ -51,6 +52,12 @@ class Dimensions:
 
     def by_key(self) -> dict[str, FileDims]:
         return {f.key: f for f in self.files}
+
+    def as_json(self) -> dict[str, list[dict[str, Any]]]:
+        """The index as `dimensions show --json` and the API print it."""
+        files = [{**asdict(f), "sample_count": len(f.samples)} for f in self.files]
+        skipped = [asdict(s) for s in self.skipped]
+        return {"files": files, "skipped": skipped}
 
     def all_samples(self) -> list[str]:
         """Every sample, first seen in key order then header order."""

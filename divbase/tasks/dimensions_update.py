@@ -133,5 +133,6 @@ SPEC = register(
         role="EDIT",
         render=render,
         exit_code=lambda result: 1 if result.refused else 0,
+        exclusive=True,
     )
 )

@@ -48,6 +48,8 @@ class TaskSpec:
     precheck: Callable[[Any], None] = lambda _request: None
     waits: bool = False
     """The API waits for the result (quick tasks)."""
+    exclusive: bool = False
+    """At most one queued or running task of this kind per project (the API answers 409 otherwise)."""
     exit_code: Callable[[Any], int] = lambda _result: 0
     result_file: Callable[[Any], str] | None = None
     """Bucket key of the file a task produced (the CLI offers `-o/--output` to copy it out)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -22,10 +21,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 @router.get("/{project}/dimensions", responses=ERRORS)
 def dimensions(request: Request, access: ProjectAccess = Depends(project_access("READ"))) -> dict[str, Any]:
     """Indexed VCF files (samples, scaffolds, variant counts) and skipped files with the reason."""
-    dims = get_db(request).dimensions(access.project.id)
-    files = [{**asdict(f), "sample_count": len(f.samples)} for f in dims.files]
-    skipped = [{"key": s.key, "version": s.version, "reason": s.reason} for s in dims.skipped]
-    return {"files": files, "skipped": skipped}
+    return get_db(request).dimensions(access.project.id).as_json()
 
 
 @router.get("/{project}/files/download-url", responses=ERRORS)

@@ -6,7 +6,7 @@ import inspect
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel
 
 from divbase.core.errors import TaskError, Unavailable
@@ -18,6 +18,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "Missing, expired or invalid token"},
     403: {"description": "Your role in the project is too weak"},
     404: {"description": "Unknown project, or not a member"},
+    409: {"description": "A task of this kind is already queued or running in the project"},
     422: {"description": "Malformed request body"},
     503: {"description": "Broker unavailable: nothing was queued"},
 }
@@ -42,6 +43,12 @@ def submit(request: Request, spec: TaskSpec, body: BaseModel, access: ProjectAcc
         user_id=access.user.id,
     )
     db = get_db(request)
+    if spec.exclusive and (running := db.active_task(access.project.id, spec.celery_name)) is not None:
+        raise HTTPException(
+            409,
+            f"A {spec.cli_name} task is already queued or running in project "
+            f"'{access.project.name}' (task {running}). Wait for it to finish.",
+        )
     task_id = str(uuid.uuid4())
     payload = kwargs.model_dump(mode="json")
     number = db.create_task(
