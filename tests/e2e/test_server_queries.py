@@ -149,3 +149,35 @@ def test_failed_task_exits_1_with_reason(world: World, fixtures: Path) -> None:
 def _last_id(world: World) -> int:
     rows = world.api("GET", "/v1/task-history/tasks/user", params={"limit": 1}).json()
     return int(rows[0]["id"])
+
+
+def test_history_types_every_task_kind(world: World, fixtures: Path) -> None:
+    project = new_project(world, "typed", {f: fixtures / f for f in QUERY})
+    assert world.cli("submit", "dimensions-update", "--project", project, "--wait").code == 0
+    assert (
+        world.cli(
+            "submit", "sample-metadata-query", "--project", project, "--tsv-filter", "Sex:F", "--metadata-tsv-name", TSV
+        ).code
+        == 0
+    )
+    assert (
+        world.cli(
+            "submit", "bcftools-pipe", "--project", project, "--wait", "--samples", "5a_HOM-I7", "--command", "view -s"
+        ).code
+        == 0
+    )
+    rows = world.cli("task-history", "project", project, "--json").json()
+    by_name = {row["name"]: row for row in rows}
+    expected = {
+        "tasks.update_vcf_dimensions_task": ("indexed", "refused"),
+        "tasks.sample_metadata_query": ("unique_sample_ids", "unique_filenames"),
+        "tasks.bcftools_query": ("output_file", "samples"),
+    }
+    for name, keys in expected.items():
+        row = by_name[name]
+        assert row["state"] == "SUCCESS" and row["kwargs"]["project_name"] == project
+        assert all(key in row["result"] for key in keys), row
+        assert row["runtime"] is not None and row["started_at"] and row["completed_at"]
+    assert by_name["tasks.bcftools_query"]["kwargs"]["samples"] == ["5a_HOM-I7"]
+    table = world.cli("task-history", "project", project)
+    assert table.code == 0 and "bcftools-pipe" in table.stdout and "SUCCESS" in table.stdout
