@@ -29,6 +29,7 @@ import asyncio
 import json
 import os
 import platform
+import re
 import secrets
 import subprocess
 import sys
@@ -298,7 +299,8 @@ def api_runs(svc: Service, total: int, warmup: int, real: int, clients: int) -> 
         VALID_PIPE,
         201,
     )
-    runs: list[Latency] = []
+    health = Call("GET /v1/health (no auth, no database: baseline)", "GET", "/v1/health", None, 200)
+    runs = [asyncio.run(_load(health, url, token, total, warmup, 1))[0]]
     for call in (history, refused):
         for n in (1, clients):
             runs.append(asyncio.run(_load(call, url, token, total, warmup, n))[0])
@@ -345,7 +347,9 @@ def machine(db_url: str, broker: str) -> dict[str, str]:
         facts["postgresql"] = str(cur.fetchone()[0])  # type: ignore[index]
     conn.close()
     weed = subprocess.run([str(weed_binary()), "version"], capture_output=True, text=True, check=False)
-    facts["seaweedfs"] = (weed.stdout.split("\n")[0].replace("version", "").strip() or "?")[:60]
+    found = re.search(r"\b\d+\.\d+(\.\d+)?\b", weed.stdout)
+    facts["seaweedfs"] = found.group(0) if found else "?"
+    facts["load average (1/5/15 min, at the end)"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     return facts
 
 
@@ -366,9 +370,10 @@ def report(rows: list[dict[str, Any]], facts: dict[str, str], extra: dict[str, A
     lines += [head, "-" * len(head)]
     for r in rows:
         bad = ",".join(f"{k}x{v}" for k, v in r["unexpected"].items()) or "-"
+        rate = f"{r['req_per_s']:.1f}" if r["req_per_s"] else "-"
         lines.append(
             f"{r['name']:<55} {r['concurrency']:>4} {r['n']:>6} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} "
-            f"{r['max_ms']:>8.2f} {r['req_per_s']:>8.1f}  {bad}"
+            f"{r['max_ms']:>8.2f} {rate:>8}  {bad}"
         )
     lines += ["", f"{'target (DESIGN 6 / performance C3)':<40} {'measured':>10}  met", "-" * 56]
     for prefix, key, limit, text in TARGETS:
@@ -393,6 +398,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     total = args.requests or (300 if args.quick else 2000)
     real = args.submits or (50 if args.quick else 200)
     warmup = 20
+    load_at_start = " ".join(f"{x:.2f}" for x in os.getloadavg())
 
     with tempfile.TemporaryDirectory(prefix="divbase-bench-server-") as tmp, service(Path(tmp), 1) as svc:
         print(f"stack up: api {svc.stack.api_url}; enqueue->start, {tasks} tasks after {warmup} warm-up ...")
@@ -403,10 +409,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         began = time.monotonic()
         states = drain(svc.db_url, numbers, args.drain_timeout)
         extra = {
-            "queued bcftools-pipe tasks": f"{len(numbers)} submitted, states {states}, "
+            "queued bcftools-pipe tasks": f"{len(numbers)} submitted (incl. warm-up), states {states}, "
             f"drained in {time.monotonic() - began:.1f} s by one worker (-c 1)",
             "worker": "prefork -c 1, prefetch 1, acks_late (divbase defaults)",
             "note": "client, api, worker, Redis and PostgreSQL share this machine's cores",
+            "load average at the start": load_at_start,
         }
         facts = machine(svc.db_url, svc.stack.env["DIVBASE_BROKER_URL"])
     rows = [r.summary() for r in (start, rtt, *runs)]

@@ -106,3 +106,31 @@ def pg_url() -> Any:
         cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
         cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
     admin.close()
+
+
+S3_TIMINGS: dict[str, float] = {}
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Any:
+    """A running SeaweedFS (`weed mini`) on free loopback ports, with authentication on."""
+    import time
+
+    from tests.s3server import SeaweedServer
+
+    began = time.monotonic()
+    server = SeaweedServer().start()
+    S3_TIMINGS["start"] = time.monotonic() - began
+    try:
+        yield server
+    finally:
+        began = time.monotonic()
+        server.stop()
+        S3_TIMINGS["stop"] = time.monotonic() - began
+
+
+@pytest.fixture(scope="session")
+def s3_client(s3_server: Any) -> Any:
+    from divbase.adapters.s3_bucket import client_from
+
+    return client_from(s3_server.endpoint, s3_server.access_key, s3_server.secret_key)

@@ -87,12 +87,16 @@ def create_project(
         None, "--bucket", help="S3 bucket of the project (default: DIVBASE_S3_BUCKET_PREFIX + NAME)."
     ),
 ) -> None:
-    """Register a project and the S3 bucket its files live in."""
+    """Register a project and create its versioned S3 bucket (kept if it already exists)."""
+    from divbase.adapters.s3_bucket import client_from, create_bucket
+
     admin.check_project_name(name)
-    bucket_name = bucket or ServiceSettings().s3_bucket_prefix + name
+    settings = ServiceSettings()
+    bucket_name = bucket or settings.s3_bucket_prefix + name
+    create_bucket(client_from(settings.s3_endpoint, settings.s3_access_key, settings.s3_secret_key), bucket_name)
     with _database() as db:
         project_id = admin.create_project(db, name, bucket_name)
-    typer.echo(f"Created project {name} (id {project_id}) in bucket {bucket_name}.")
+    typer.echo(f"Created project {name} (id {project_id}) with versioned bucket {bucket_name}.")
     info(f"Add members with 'divbase admin add-member {name} EMAIL --role ROLE'.")
 
 

@@ -2,36 +2,15 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from divbase.adapters.s3_bucket import S3Bucket, client_from, create_bucket
-from tests.s3server import SeaweedServer, drop_bucket
-
-_TIMINGS: dict[str, float] = {}
-
-
-@pytest.fixture(scope="session")
-def s3_server() -> Iterator[SeaweedServer]:
-    """A running `weed mini` on free loopback ports, with authentication on."""
-    began = time.monotonic()
-    server = SeaweedServer().start()
-    _TIMINGS["start"] = time.monotonic() - began
-    try:
-        yield server
-    finally:
-        began = time.monotonic()
-        server.stop()
-        _TIMINGS["stop"] = time.monotonic() - began
-
-
-@pytest.fixture(scope="session")
-def s3_client(s3_server: SeaweedServer) -> Any:
-    return client_from(s3_server.endpoint, s3_server.access_key, s3_server.secret_key)
+from divbase.adapters.s3_bucket import S3Bucket, create_bucket
+from tests.conftest import S3_TIMINGS
+from tests.s3server import drop_bucket
 
 
 @pytest.fixture
@@ -43,6 +22,6 @@ def s3_bucket(s3_client: Any) -> Iterator[S3Bucket]:
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if _TIMINGS:
-        parts = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in _TIMINGS.items())
+    if S3_TIMINGS:
+        parts = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in S3_TIMINGS.items())
         terminalreporter.write_line(f"SeaweedFS session server: {parts}")

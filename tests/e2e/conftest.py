@@ -14,11 +14,10 @@ import pytest
 import redis
 
 from divbase.adapters.database import Database
-from divbase.adapters.s3_bucket import S3Bucket, client_from, create_bucket
+from divbase.adapters.s3_bucket import S3Bucket, create_bucket
 from divbase.service import admin
 from tests.conftest import Run, divbase
 from tests.e2e.stack import Stack, free_port, service_env
-from tests.s3server import SeaweedServer
 
 PASSWORD = "correct horse battery"
 ROLES = ("READ", "QUERY", "EDIT", "MANAGE")
@@ -46,22 +45,21 @@ class World:
 
 
 @pytest.fixture(scope="session")
-def world(tmp_path_factory: pytest.TempPathFactory, pg_url: str) -> Iterator[World]:
+def world(tmp_path_factory: pytest.TempPathFactory, pg_url: str, s3_server: Any, s3_client: Any) -> Iterator[World]:
     root = tmp_path_factory.mktemp("stack")
-    with SeaweedServer() as s3:
-        port = free_port()
-        env = service_env(root, pg_url, s3, port)
-        subprocess.run([sys.executable, "-m", "divbase", "serve", "migrate"], env=env, check=True)
-        redis.Redis.from_url(env["DIVBASE_BROKER_URL"]).flushdb()
-        stack = Stack(root, env, f"http://127.0.0.1:{port}")
-        try:
-            stack.start_worker("w1", concurrency=2)
-            stack.start_api()
-            world = World(stack, Database.from_url(pg_url), client_from(s3.endpoint, s3.access_key, s3.secret_key), {})
-            _accounts(world)
-            yield world
-        finally:
-            stack.stop_all()
+    port = free_port()
+    env = service_env(root, pg_url, s3_server, port)
+    subprocess.run([sys.executable, "-m", "divbase", "serve", "migrate"], env=env, check=True)
+    redis.Redis.from_url(env["DIVBASE_BROKER_URL"]).flushdb()
+    stack = Stack(root, env, f"http://127.0.0.1:{port}")
+    try:
+        stack.start_worker("w1", concurrency=2)
+        stack.start_api()
+        world = World(stack, Database.from_url(pg_url), s3_client, {})
+        _accounts(world)
+        yield world
+    finally:
+        stack.stop_all()
 
 
 def _accounts(world: World) -> None:

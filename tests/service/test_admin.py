@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -145,19 +146,32 @@ def test_add_member_errors(db: Database) -> None:
 # -- the CLI ------------------------------------------------------------------------------------------
 
 
-def cli(pg_url: str, *args: str, prompt_input: str | None = None) -> Result:
-    env = {"DIVBASE_DATABASE_URL": pg_url, "DIVBASE_S3_BUCKET_PREFIX": "test-prefix-"}
-    return CliRunner().invoke(app, list(args), env=env, input=prompt_input)
+@pytest.fixture
+def cli(pg_url: str, s3_server: Any) -> Callable[..., Result]:
+    env = {
+        "DIVBASE_DATABASE_URL": pg_url,
+        "DIVBASE_S3_BUCKET_PREFIX": "test-prefix-",
+        "DIVBASE_S3_ENDPOINT": s3_server.endpoint,
+        "DIVBASE_S3_ACCESS_KEY": s3_server.access_key,
+        "DIVBASE_S3_SECRET_KEY": s3_server.secret_key,
+    }
+
+    def invoke(_pg_url: str, *args: str, prompt_input: str | None = None) -> Result:
+        return CliRunner().invoke(app, list(args), env=env, input=prompt_input)
+
+    return invoke
 
 
-def test_cli_setup_flow(db: Database, pg_url: str) -> None:
+def test_cli_setup_flow(db: Database, pg_url: str, cli: Callable[..., Result], s3_client: Any) -> None:
     project, address = unique("proj"), email()
     created = cli(pg_url, "create-user", address, "--password", PASSWORD, "--admin")
     assert created.exit_code == 0, created.output
     assert f"Created administrator {address}" in created.output
     made = cli(pg_url, "create-project", project)
     assert made.exit_code == 0, made.output
-    assert f"in bucket test-prefix-{project}" in made.output
+    assert f"with versioned bucket test-prefix-{project}" in made.output
+    versioning = s3_client.get_bucket_versioning(Bucket=f"test-prefix-{project}")
+    assert versioning["Status"] == "Enabled"
     added = cli(pg_url, "add-member", project, address, "--role", "edit")
     assert added.exit_code == 0, added.output
     listed = cli(pg_url, "members", project, "--json")
@@ -167,7 +181,7 @@ def test_cli_setup_flow(db: Database, pg_url: str) -> None:
     assert address in table.stdout and "EDIT" in table.stdout
 
 
-def test_cli_prompts_for_hidden_password(db: Database, pg_url: str) -> None:
+def test_cli_prompts_for_hidden_password(db: Database, pg_url: str, cli: Callable[..., Result]) -> None:
     address = email()
     result = cli(pg_url, "create-user", address, prompt_input=f"{PASSWORD}\n{PASSWORD}\n")
     assert result.exit_code == 0, result.output
@@ -177,7 +191,7 @@ def test_cli_prompts_for_hidden_password(db: Database, pg_url: str) -> None:
     assert not row.is_admin
 
 
-def test_cli_set_password(db: Database, pg_url: str) -> None:
+def test_cli_set_password(db: Database, pg_url: str, cli: Callable[..., Result]) -> None:
     address = email()
     admin.create_user(db, address, PASSWORD)
     result = cli(pg_url, "set-password", address, "--password", "another fine password")
@@ -187,7 +201,7 @@ def test_cli_set_password(db: Database, pg_url: str) -> None:
     assert verify_password("another fine password", row.password_hash)
 
 
-def test_cli_create_project_with_bucket(db: Database, pg_url: str) -> None:
+def test_cli_create_project_with_bucket(db: Database, pg_url: str, cli: Callable[..., Result]) -> None:
     project = unique("proj")
     result = cli(pg_url, "create-project", project, "--bucket", "my-own-bucket")
     assert result.exit_code == 0, result.output
@@ -195,7 +209,7 @@ def test_cli_create_project_with_bucket(db: Database, pg_url: str) -> None:
         assert s.scalar(select(ProjectRow.bucket_name).where(ProjectRow.name == project)) == "my-own-bucket"
 
 
-def test_cli_errors_are_divbase_errors(pg_url: str) -> None:
+def test_cli_errors_are_divbase_errors(pg_url: str, cli: Callable[..., Result]) -> None:
     duplicate = email()
     assert cli(pg_url, "create-user", duplicate, "--password", PASSWORD).exit_code == 0
     again = cli(pg_url, "create-user", duplicate, "--password", PASSWORD)
@@ -207,6 +221,7 @@ def test_cli_errors_are_divbase_errors(pg_url: str) -> None:
 
 
 def test_cli_reports_unreachable_database() -> None:
-    result = cli("postgresql+psycopg2://postgres:hunter2@127.0.0.1:1/none", "members", "some-project")
+    env = {"DIVBASE_DATABASE_URL": "postgresql+psycopg2://postgres:hunter2@127.0.0.1:1/none"}
+    result = CliRunner().invoke(app, ["members", "some-project"], env=env)
     assert isinstance(result.exception, Unavailable)
     assert "hunter2" not in str(result.exception)
