@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg2
+import psycopg2  # type: ignore[import-untyped]
 import redis
 from common import DEFAULT_CACHE, REPO, BenchError, environment
 
@@ -344,7 +344,7 @@ def machine(db_url: str, broker: str) -> dict[str, str]:
     dsn = db_url.replace("postgresql+psycopg2://", "postgresql://")
     with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
         cur.execute("SHOW server_version")
-        facts["postgresql"] = str(cur.fetchone()[0])  # type: ignore[index]
+        facts["postgresql"] = str(cur.fetchone()[0])
     conn.close()
     weed = subprocess.run([str(weed_binary()), "version"], capture_output=True, text=True, check=False)
     found = re.search(r"\b\d+\.\d+(\.\d+)?\b", weed.stdout)

@@ -12,6 +12,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -35,6 +36,8 @@ class Bcftools:
         self.executable = executable
         self.timeout = timeout
         self._version: str | None = None
+        self.spans: list[tuple[float, float]] = []
+        """(start, end) monotonic times of every run, to separate bcftools time from divbase's own."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, timeout: float = DEFAULT_TIMEOUT) -> Bcftools:
@@ -58,13 +61,26 @@ class Bcftools:
         `BcftoolsError` on a timeout and `Unavailable` when bcftools is missing.
         """
         argv = [self.executable, *args]
-        if stdout is None:
-            out, err, code = self._execute(argv, subprocess.PIPE, cwd, operation, target)
-        else:
-            out, err, code = self._execute_to_file(argv, stdout, cwd, operation, target)
+        began = time.monotonic()
+        try:
+            if stdout is None:
+                out, err, code = self._execute(argv, subprocess.PIPE, cwd, operation, target)
+            else:
+                out, err, code = self._execute_to_file(argv, stdout, cwd, operation, target)
+        finally:
+            self.spans.append((began, time.monotonic()))
         if code != 0:
             raise classify(_text(err), operation=operation, target=target, returncode=code, argv=argv)
         return _text(out)
+
+    def busy_seconds(self, since: float = 0.0) -> float:
+        """Wall time during which at least one bcftools process (started after `since`) was running."""
+        total, reach = 0.0, since
+        for start, end in sorted(s for s in self.spans if s[0] >= since):
+            if end > reach:
+                total += end - max(start, reach)
+                reach = end
+        return total
 
     def version(self) -> str:
         """The first line of `bcftools --version`, e.g. 'bcftools 1.16' (cached)."""

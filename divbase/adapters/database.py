@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,6 +16,7 @@ from sqlalchemy import Engine, create_engine, delete, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from divbase.adapters.tables import (
+    SCHEMA_VERSION,
     Base,
     CeleryTaskMetaRow,
     ProjectRow,
@@ -26,6 +29,7 @@ from divbase.adapters.tables import (
 )
 from divbase.core.dimensions import Dimensions, FileDims, Skipped
 
+log = logging.getLogger(__name__)
 FINAL_STATES = ("SUCCESS", "FAILURE", "REVOKED")
 
 
@@ -66,6 +70,16 @@ def decode_json(raw: bytes | None) -> Any:
     return None if raw is None else json.loads(raw)
 
 
+def _user_version(path: Path) -> int:
+    """SQLite's `user_version` of an existing file (0 for a new or empty one)."""
+    if not path.exists() or path.stat().st_size == 0:
+        return 0
+    with sqlite3.connect(path) as conn:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = conn.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+    return int(version) if version or not tables else -1
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -83,10 +97,27 @@ class Database:
 
     @classmethod
     def sqlite(cls, path: Path) -> Database:
+        """Local state. A file written by another schema version is set aside and a fresh one started:
+        the dimensions index is rebuilt by the next dimensions-update, and the old history stays in the
+        backup file."""
         path.parent.mkdir(parents=True, exist_ok=True)
+        version = _user_version(path)
+        if version not in (0, SCHEMA_VERSION):
+            backup = path.with_name(f"{path.name}.schema{version}.bak")
+            path.replace(backup)
+            log.warning(
+                "Local divbase state %s was written by another divbase version (schema %s); it was moved "
+                "to %s and a new one started. Run 'divbase run dimensions-update' again.",
+                path,
+                version,
+                backup,
+            )
         engine = create_engine(f"sqlite:///{path}")
         event.listen(engine, "connect", _sqlite_pragmas)
-        Base.metadata.create_all(engine)
+        if version != SCHEMA_VERSION:
+            Base.metadata.create_all(engine)
+            with engine.begin() as conn:
+                conn.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
         return cls(engine)
 
     @classmethod

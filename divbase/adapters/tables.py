@@ -23,6 +23,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+SCHEMA_VERSION = 1
+"""Bump whenever a table or column changes: local SQLite state of another version is set aside."""
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

@@ -5,14 +5,31 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 import typer
 
-from divbase.adapters.database import Database
 from divbase.cli.output import emit_json, info, json_option
 from divbase.core.errors import Unavailable
-from divbase.service import admin
-from divbase.service.settings import ServiceSettings
+
+if TYPE_CHECKING:
+    from divbase.adapters.database import Database
+    from divbase.service.settings import ServiceSettings
+
+
+def _admin() -> ModuleType:
+    """The service's admin functions (imported on use: they need the server extra)."""
+    from divbase.service import admin
+
+    return admin
+
+
+def _settings() -> ServiceSettings:
+    from divbase.service.settings import ServiceSettings
+
+    return ServiceSettings()
+
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -26,7 +43,9 @@ def _database() -> Iterator[Database]:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import OperationalError
 
-    url = ServiceSettings().database_url
+    from divbase.adapters.database import Database
+
+    url = _settings().database_url
     db = Database.from_url(url)
     try:
         try:
@@ -61,7 +80,7 @@ def create_user(
     """Create a user who can log in with 'divbase auth login'."""
     secret = _new_password(password)
     with _database() as db:
-        user_id = admin.create_user(db, email, secret, name=name, admin=is_admin)
+        user_id = _admin().create_user(db, email, secret, name=name, admin=is_admin)
     kind = "administrator" if is_admin else "user"
     typer.echo(f"Created {kind} {email.strip().lower()} (id {user_id}).")
 
@@ -76,7 +95,7 @@ def set_password(
     """Give an existing user a new password."""
     secret = _new_password(password)
     with _database() as db:
-        admin.set_password(db, email, secret)
+        _admin().set_password(db, email, secret)
     typer.echo(f"Password of {email.strip().lower()} changed.")
 
 
@@ -90,12 +109,12 @@ def create_project(
     """Register a project and create its versioned S3 bucket (kept if it already exists)."""
     from divbase.adapters.s3_bucket import client_from, create_bucket
 
-    admin.check_project_name(name)
-    settings = ServiceSettings()
+    _admin().check_project_name(name)
+    settings = _settings()
     bucket_name = bucket or settings.s3_bucket_prefix + name
     create_bucket(client_from(settings.s3_endpoint, settings.s3_access_key, settings.s3_secret_key), bucket_name)
     with _database() as db:
-        project_id = admin.create_project(db, name, bucket_name)
+        project_id = _admin().create_project(db, name, bucket_name)
     typer.echo(f"Created project {name} (id {project_id}) with versioned bucket {bucket_name}.")
     info(f"Add members with 'divbase admin add-member {name} EMAIL --role ROLE'.")
 
@@ -108,7 +127,7 @@ def add_member(
 ) -> None:
     """Add a user to a project, or change the role of a member."""
     with _database() as db:
-        admin.add_member(db, project, email, role)
+        _admin().add_member(db, project, email, role)
     typer.echo(f"{email.strip().lower()} is now {role.strip().upper()} in project {project}.")
 
 
@@ -119,7 +138,7 @@ def members(
 ) -> None:
     """List the members of a project with their roles."""
     with _database() as db:
-        rows = admin.list_members(db, project)
+        rows = _admin().list_members(db, project)
     if as_json:
         emit_json([asdict(m) for m in rows])
         return

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from divbase.cli.output import bucket_dir, bucket_dir_option, emit_json, json_option
 from divbase.cli.remote import use_server
 from divbase.core.errors import NotFound
-from divbase.tasks.history import TaskHistoryResult, typed
+
+if TYPE_CHECKING:
+    from divbase.tasks.history import TaskHistoryResult
 
 app = typer.Typer(no_args_is_help=True, help="Show tasks and their outcomes.")
 
@@ -23,7 +25,18 @@ def _project(directory: Path | None):  # type: ignore[no-untyped-def]
 
 
 def _typed_rows(data: list[dict[str, Any]]) -> list[TaskHistoryResult]:
+    from divbase.tasks.history import TaskHistoryResult
+
     return [TaskHistoryResult.model_validate(row) for row in data]
+
+
+def _local_rows(directory: Path | None, **query: Any) -> tuple[Any, list[TaskHistoryResult]]:
+    from divbase.tasks.history import typed
+
+    project = _project(directory)
+    if "user" in query:
+        query = {"user_id": project.user_id, "limit": query["limit"]}
+    return project, [typed(r) for r in project.db.tasks(**query)]
 
 
 @app.command("user")
@@ -42,8 +55,7 @@ def user(
             as_json,
         )
         return
-    project = _project(directory)
-    rows = [typed(r) for r in project.db.tasks(user_id=project.user_id, limit=limit)]
+    project, rows = _local_rows(directory, user=True, limit=limit)
     show(rows, f"divbase task history in {project.root}", as_json)
 
 
@@ -73,7 +85,7 @@ def by_id(
 
         rows = _typed_rows([Api().call("GET", f"/v1/task-history/tasks/{task_id}")])
     else:
-        rows = [typed(r) for r in _project(directory).db.tasks(task_number=task_id, limit=1)]
+        rows = _local_rows(directory, task_number=task_id, limit=1)[1]
     if not rows:
         raise NotFound(f"No task with id {task_id}.", "List tasks with 'divbase task-history user'.")
     if as_json:

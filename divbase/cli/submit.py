@@ -6,9 +6,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from divbase.adapters.s3_etag import verify_download
 from divbase.cli.output import emit_json, info
 from divbase.cli.remote import Api, Config
 from divbase.core.errors import DivbaseError, TaskError
@@ -85,6 +82,10 @@ def _outcome(spec: TaskSpec, number: int, row: dict[str, Any]) -> Outcome:
 
 def download(api: Api, project: str, key: str, target: Path) -> None:
     """Fetch a result file and its index through presigned URLs, straight from S3."""
+    import httpx
+
+    from divbase.adapters.s3_etag import verify_download
+
     target.parent.mkdir(parents=True, exist_ok=True)
     for source, path in ((key, target), (f"{key}.csi", Path(f"{target}.csi"))):
         link = api.call("GET", f"/v1/projects/{project}/files/download-url", params={"key": source})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -89,6 +90,7 @@ def run(ctx: TaskContext, kw: BcftoolsPipeRequest) -> BcftoolsPipeResult:
 
 
 def _query(ctx: TaskContext, kw: BcftoolsPipeRequest) -> BcftoolsPipeResult:
+    began = time.monotonic()
     command = parse_command(kw.command, all_samples=kw.all_samples)
     parts = _select(ctx, kw)
     parts = prune_by_region(parts, command.region_scaffolds())
@@ -108,6 +110,8 @@ def _query(ctx: TaskContext, kw: BcftoolsPipeRequest) -> BcftoolsPipeResult:
     ctx.bucket.put_file(Path(f"{local}.csi"), f"{key}.csi")
     samples = list(dict.fromkeys(s for p in plan.parts for s in p.out_samples))
     provenance = _provenance(ctx, kw, plan.parts, objects, samples)
+    provenance["timing"] = _timing(ctx, began)
+    ctx.log("Timing: " + ", ".join(f"{k} {v:.3f} s" for k, v in provenance["timing"].items()))
     ctx.bucket.put_bytes(json.dumps(provenance, indent=2).encode(), f"{key}.json")
     return BcftoolsPipeResult(
         output_file=key,
@@ -117,6 +121,13 @@ def _query(ctx: TaskContext, kw: BcftoolsPipeRequest) -> BcftoolsPipeResult:
         samples=samples,
         files=[p.file.key for p in plan.parts],
     )
+
+
+def _timing(ctx: TaskContext, began: float) -> dict[str, float]:
+    """Task wall time, time with a bcftools process running, and divbase's own overhead (the rest)."""
+    wall = time.monotonic() - began
+    busy = ctx.bcftools.busy_seconds(since=began)
+    return {"task": round(wall, 4), "bcftools": round(busy, 4), "overhead": round(wall - busy, 4)}
 
 
 def _select(ctx: TaskContext, kw: BcftoolsPipeRequest) -> list[Part]:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from divbase.adapters.bcftools import Bcftools
-from divbase.adapters.database import Database
-from divbase.adapters.index_cache import IndexCache
-from divbase.core.ports import Bucket
+if TYPE_CHECKING:
+    from divbase.adapters.bcftools import Bcftools
+    from divbase.adapters.database import Database
+    from divbase.adapters.index_cache import IndexCache
+    from divbase.core.ports import Bucket
 
 
 @dataclass

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
-from divbase.adapters.database import TaskRecord
 from divbase.tasks.registry import by_name
+
+if TYPE_CHECKING:
+    from divbase.adapters.database import TaskRecord
 
 STATES = {"STARTED", "SUCCESS", "FAILURE", "RETRY", "REVOKED"}
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -293,3 +294,15 @@ def test_provenance_and_log(example: Path, cli: Callable[..., Run], tmp_path: Pa
 def test_version_prints_bcftools(cli: Callable[..., Run]) -> None:
     result = cli("--version")
     assert result.code == 0 and result.stdout.startswith("divbase ") and "bcftools 1." in result.stdout
+
+
+def test_local_state_of_another_schema_is_set_aside(example: Path, cli: Callable[..., Run]) -> None:
+    state = example / ".divbase" / "divbase.sqlite"
+    state.unlink()
+    with sqlite3.connect(state) as conn:
+        conn.execute("CREATE TABLE vcf_files (id INTEGER)")  # an old layout without a schema version
+    result = cli("run", "bcftools-pipe", "--bucket-dir", str(example), "--all-samples", "--command", "view -r chr1")
+    assert result.code == 1
+    assert "dimensions index in project 'example' is missing or empty" in result.stderr
+    assert (example / ".divbase" / "divbase.sqlite.schema-1.bak").exists()
+    assert cli("run", "dimensions-update", "--bucket-dir", str(example)).code == 0
