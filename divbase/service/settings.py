@@ -13,6 +13,8 @@ class ServiceSettings(BaseSettings):
     broker_url: str = "redis://127.0.0.1:6379/0"
 
     s3_endpoint: str = "http://127.0.0.1:8333"
+    s3_public_endpoint: str | None = None
+    """S3 URL as clients see it, for presigned links (default: s3_endpoint), e.g. behind compose."""
     s3_access_key: str = "divbase"
     s3_secret_key: str = "divbase-secret"
     s3_bucket_prefix: str = "divbase-"

@@ -29,7 +29,8 @@ def create_app(settings: ServiceSettings | None = None, celery: Any = None) -> F
 
         celery = create_celery(settings)
     app.state.celery = celery
-    app.state.s3 = _LazyS3(settings)
+    app.state.s3 = _LazyS3(settings, settings.s3_endpoint)
+    app.state.s3_presign = _LazyS3(settings, settings.s3_public_endpoint or settings.s3_endpoint)
     install_error_handlers(app)
     app.include_router(auth_routes.router)
     app.include_router(task_routes.router())
@@ -46,8 +47,9 @@ def create_app(settings: ServiceSettings | None = None, celery: Any = None) -> F
 class _LazyS3:
     """The boto3 client, created on first use."""
 
-    def __init__(self, settings: ServiceSettings) -> None:
+    def __init__(self, settings: ServiceSettings, endpoint: str) -> None:
         self._settings = settings
+        self._endpoint = endpoint
         self._client: Any = None
 
     def __getattr__(self, name: str) -> Any:
@@ -55,5 +57,5 @@ class _LazyS3:
             from divbase.adapters.s3_bucket import client_from
 
             s = self._settings
-            self._client = client_from(s.s3_endpoint, s.s3_access_key, s.s3_secret_key)
+            self._client = client_from(self._endpoint, s.s3_access_key, s.s3_secret_key)
         return getattr(self._client, name)

@@ -36,7 +36,7 @@ def download_url(
     key = check_key(key)
     bucket = S3Bucket(access.project.bucket_name, request.app.state.s3)
     info = bucket.head(key)
-    url = request.app.state.s3.generate_presigned_url(
+    url = request.app.state.s3_presign.generate_presigned_url(
         "get_object", Params={"Bucket": access.project.bucket_name, "Key": key}, ExpiresIn=3600
     )
     return {"key": key, "url": url, "etag": info.etag, "size": info.size}
