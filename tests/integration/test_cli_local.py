@@ -18,6 +18,7 @@ from divbase.core.command import parse_command
 from divbase.local import LocalProject
 from divbase.tasks.registry import by_name
 from tests.conftest import REPO, Run, records
+from tests.integration.upstream import replay
 from tests.unit.test_command import LEGITIMATE
 from tests.unit.test_command_corpus import ALL_SAMPLES_HOSTILE, HOSTILE
 
@@ -306,3 +307,35 @@ def test_local_state_of_another_schema_is_set_aside(example: Path, cli: Callable
     assert "dimensions index in project 'example' is missing or empty" in result.stderr
     assert (example / ".divbase" / "divbase.sqlite.schema-1.bak").exists()
     assert cli("run", "dimensions-update", "--bucket-dir", str(example)).code == 0
+
+
+@pytest.mark.parametrize("command", ["view -s", "view -s -v snps; view -G"], ids=["one-segment", "two-segments"])
+def test_single_file_split_by_contig_gives_the_same_records(
+    make_project: Callable[..., Path], cli: Callable[..., Run], tmp_path: Path, command: str
+) -> None:
+    root = make_project([QUERY[0]])
+    assert cli("run", "dimensions-update", "--bucket-dir", str(root)).code == 0
+    outputs = []
+    for jobs in ("1", "4"):
+        result = cli(
+            "run",
+            "bcftools-pipe",
+            "--bucket-dir",
+            str(root),
+            "--json",
+            "--jobs",
+            jobs,
+            "--samples",
+            "1b_HOM-G58,5a_HOM-I7",
+            "--command",
+            command,
+        )
+        assert result.code == 0, result.stderr
+        body = result.json()["result"]
+        outputs.append(records(root / body["output_file"]))
+        split = "parallel pieces" in (root / body["log_file"]).read_text()
+        assert split == (jobs == "4")
+    segments = [seg.split()[1:] for seg in command.split(";")]
+    segments[0] = [a for a in segments[0] if a != "-s"]
+    expected = records(replay([(root / QUERY[0], ["5a_HOM-I7", "1b_HOM-G58"])], segments, tmp_path / "ref"))
+    assert outputs[0] == outputs[1] == expected
