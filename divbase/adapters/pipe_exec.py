@@ -129,8 +129,9 @@ class Executor:
             last = seg == len(command.segments) - 1
             out, fmt = self._part_target(i, seg, last, plan, result)
             view = command.argv(seg, part.samples)
+            quiet = ["--no-version"] if fmt == "z" and result is None else []  # keeps part headers identical
             self._run(
-                [*view, "-O", fmt, "-o", str(out), current],
+                [*view, *quiet, "-O", fmt, "-o", str(out), current],
                 f"running 'bcftools {shlex.join(view)}'",
                 part.file.key,
             )
@@ -143,7 +144,7 @@ class Executor:
         if last and result is not None:
             return result, "z"
         if last and not plan.sort and not plan.merge:
-            return self.workdir / f"part_{i}.ubcf", "u"
+            return self.workdir / f"part_{i}.vcf.gz", "z"  # compressed in parallel, then joined as is
         return self.workdir / f"part_{i}_{seg}.bcf", TEMP_INDEXED
 
     def _combine(self, plan: Plan, outs: list[str], result: Path) -> None:
@@ -154,7 +155,12 @@ class Executor:
             self.log(f"Sample sets are disjoint across {len(sources)} groups: merging them.")
             self._run(["merge", "-O", fmt, "-o", str(target), *sources], "merging", result.name)
         elif len(plan.groups[0]) > 1:
-            self._concat_into([outs[i] for i in plan.groups[0]], target, fmt, result.name)
+            members = [outs[i] for i in plan.groups[0]]
+            if not plan.sort and self._same_headers(members):
+                self.log(f"Identical sample sets in {len(members)} files: joining the compressed parts as they are.")
+                self._run(["concat", "--naive", "-o", str(target), *members], "concatenating", result.name)
+            else:
+                self._concat_into(members, target, fmt, result.name)
         else:
             target = Path(outs[plan.groups[0][0]])
         if plan.sort:
@@ -168,6 +174,13 @@ class Executor:
         self._concat_into(members, target, TEMP_INDEXED, target.name)
         self._run(["index", "-f", str(target)], "indexing a temporary file", target.name)
         return str(target)
+
+    def _same_headers(self, paths: list[str]) -> bool:
+        """True when every path is a bgzipped VCF with the same header (what `concat --naive` needs)."""
+        if not all(p.endswith(".vcf.gz") and "##idx##" not in p for p in paths):
+            return False
+        headers = {self.bcftools.run(["view", "-h", p], operation="reading a header", target=p) for p in paths}
+        return len(headers) == 1
 
     def _concat_into(self, members: list[str], target: Path, fmt: str, name: str) -> None:
         self.log(f"Identical sample sets in {len(members)} files: concatenating them.")
