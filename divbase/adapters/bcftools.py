@@ -36,6 +36,8 @@ class Bcftools:
         self.executable = executable
         self.timeout = timeout
         self._version: str | None = None
+        self.running: set[subprocess.Popen[bytes]] = set()
+        """Processes started by any thread and not finished yet (see `stop_all`)."""
         self.spans: list[tuple[float, float]] = []
         """(start, end) monotonic times of every run, to separate bcftools time from divbase's own."""
 
@@ -73,6 +75,12 @@ class Bcftools:
             raise classify(_text(err), operation=operation, target=target, returncode=code, argv=argv)
         return _text(out)
 
+    def stop_all(self) -> None:
+        """Kill every running bcftools process group (a task was cancelled or interrupted)."""
+        for proc in list(self.running):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+
     def busy_seconds(self, since: float = 0.0) -> float:
         """Wall time during which at least one bcftools process (started after `since`) was running."""
         total, reach = 0.0, since
@@ -107,6 +115,7 @@ class Bcftools:
         self, argv: list[str], sink: int | IO[Any], cwd: Path | None, operation: str, target: str
     ) -> tuple[bytes, bytes, int]:
         proc = self._spawn(argv, sink, cwd)
+        self.running.add(proc)
         try:
             out, err = proc.communicate(timeout=self.timeout)
         except subprocess.TimeoutExpired:
@@ -119,6 +128,8 @@ class Bcftools:
         except BaseException:
             _kill_group(proc)
             raise
+        finally:
+            self.running.discard(proc)
         return out or b"", err or b"", proc.returncode
 
     def _spawn(self, argv: list[str], sink: int | IO[Any], cwd: Path | None) -> subprocess.Popen[bytes]:

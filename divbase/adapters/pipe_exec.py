@@ -52,7 +52,12 @@ class Executor:
         units = self._units(plan, command)
         target = result if final_direct else None
         with ThreadPoolExecutor(max_workers=max(1, self.jobs)) as pool:
-            pieces = list(pool.map(lambda u: self._unit(u, plan, command, inputs[u[0]], target), units))
+            try:
+                pieces = list(pool.map(lambda u: self._unit(u, plan, command, inputs[u[0]], target), units))
+            except BaseException:  # cancelled, interrupted or a failed piece: stop the other pieces too
+                pool.shutdown(wait=False, cancel_futures=True)
+                self.bcftools.stop_all()
+                raise
         outs = self._join(plan, units, pieces, target)
         if not final_direct:
             self._combine(plan, outs, result)

@@ -42,8 +42,12 @@ def root(
         is_eager=True,
         help="Print the divbase and bcftools versions.",
     ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress or status messages on stderr."),
 ) -> None:
     """Store, index and query VCF files with sample metadata, locally or on a divbase server."""
+    from divbase.cli.output import QUIET
+
+    QUIET["on"] = quiet
 
 
 def _build() -> typer.Typer:
@@ -56,6 +60,7 @@ def _build() -> typer.Typer:
     app.add_typer(run_app, name="run")
     app.add_typer(submit_app, name="submit")
     app.add_typer(history.app, name="task-history")
+    app.add_typer(history.task_app, name="task")
     app.add_typer(dimensions.app, name="dimensions")
     app.command("validate-metadata")(metadata.validate_metadata)
     app.add_typer(account.auth_app, name="auth")

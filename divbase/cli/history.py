@@ -73,6 +73,21 @@ def project_history(
     show(_typed_rows(rows), f"Tasks of project {project}", as_json)
 
 
+task_app = typer.Typer(no_args_is_help=True, help="Act on one task.")
+
+
+@task_app.command("cancel")
+def cancel(task_id: int = typer.Argument(..., help="The task to cancel."), as_json: bool = json_option()) -> None:
+    """Cancel a queued or running task on the server (yours, or any in a project you manage)."""
+    from divbase.cli.remote import Api
+
+    row = _typed_rows([Api().call("POST", f"/v1/task-history/tasks/{task_id}/cancel")])[0]
+    if as_json:
+        emit_json(row.as_json())
+    else:
+        typer.echo(f"Task {task_id} cancelled ({row.state}).")
+
+
 @app.command("id")
 def by_id(
     task_id: int = typer.Argument(..., help="The task id printed when the task was submitted."),

@@ -37,8 +37,13 @@ def emit_json(body: Any) -> None:
     sys.stdout.write(json.dumps(body, indent=2, default=str) + "\n")
 
 
+QUIET = {"on": False}
+
+
 def info(message: str) -> None:
-    typer.echo(message, err=True)
+    """A progress or status message on stderr (silenced by --quiet; errors never are)."""
+    if not QUIET["on"]:
+        typer.echo(message, err=True)
 
 
 def report_error(error: DivbaseError, as_json: bool) -> None:

@@ -20,7 +20,7 @@ from divbase.tasks.registry import TaskSpec, tasks
 from divbase.tasks.runner import Outcome
 
 KW = inspect.Parameter.KEYWORD_ONLY
-COMMON = ("bucket_dir", "json_out", "output", "jobs", "project", "wait", "timeout")
+COMMON = ("bucket_dir", "json_out", "output", "jobs", "project", "wait", "timeout", "cancel_on_interrupt")
 
 
 def option_type(annotation: Any) -> Any:
@@ -68,10 +68,12 @@ def remote_parameters() -> list[inspect.Parameter]:
     project = typer.Option(None, "--project", "-p", help="Project on the server (default: config default_project).")
     wait = typer.Option(False, "--wait", "-w", help="Wait for the task to end and exit with its outcome.")
     timeout = typer.Option(3600.0, "--timeout", help="With --wait: give up after this many seconds (exit 124).")
+    cancel = typer.Option(False, "--cancel-on-interrupt", help="With --wait: Ctrl-C also cancels the task.")
     return [
         inspect.Parameter("project", KW, default=project, annotation=str | None),
         inspect.Parameter("wait", KW, default=wait, annotation=bool),
         inspect.Parameter("timeout", KW, default=timeout, annotation=float),
+        inspect.Parameter("cancel_on_interrupt", KW, default=cancel, annotation=bool),
     ]
 
 

@@ -42,7 +42,15 @@ def submit_remote(spec: TaskSpec, values: dict[str, Any]) -> int:
             emit_json({"task_id": number, "status": answer.get("status", "PENDING")})
         info(f"Task {number} submitted. Follow it with 'divbase task-history id {number}' or resubmit with --wait.")
         return 0
-    row = wait_for(api, number, values["timeout"])
+    try:
+        row = wait_for(api, number, values["timeout"])
+    except KeyboardInterrupt:
+        if values["cancel_on_interrupt"]:
+            api.call("POST", f"/v1/task-history/tasks/{number}/cancel")
+            info(f"Task {number} cancelled.")
+        else:
+            info(f"Stopped waiting; task {number} keeps running (cancel it with 'divbase task cancel {number}').")
+        raise
     if row is None:
         if values["json_out"]:
             emit_json({"task_id": number, "status": "TIMEOUT"})

@@ -6,7 +6,7 @@ import shutil
 from typing import Any
 
 from celery import Celery, signals
-from celery.exceptions import SoftTimeLimitExceeded
+from celery.exceptions import Ignore, SoftTimeLimitExceeded
 from kombu import Queue  # type: ignore[attr-defined]
 
 from divbase.core.errors import TaskError
@@ -79,11 +79,15 @@ def _register(app: Celery, spec: TaskSpec, services: WorkerServices, settings: S
         done = services.db.stored_result(self.request.id)
         if done is not None and done[0] == "SUCCESS":  # re-delivered after it finished: one result only
             return dict(done[1] or {})
+        if done is not None and done[0] == "REVOKED":  # cancelled while queued
+            raise Ignore()
         model = spec.kwargs.model_validate(kwargs)
         ctx = services.context(model, self.request.id)
         try:
             return spec.handler(ctx, model).model_dump(mode="json")
         except SoftTimeLimitExceeded:
+            if (services.db.stored_result(self.request.id) or ("",))[0] == "REVOKED":
+                raise Ignore() from None  # cancelled: keep the REVOKED state the API wrote
             raise TaskError(
                 f"Task {ctx.task_number} ran out of time ({soft} s).",
                 "Narrow the query (regions, samples) or ask an admin for a longer limit.",

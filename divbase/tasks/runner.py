@@ -47,6 +47,9 @@ def execute(spec: TaskSpec, kwargs: BaseModel, ctx: TaskContext) -> Outcome:
     except DivbaseError as exc:
         ctx.db.mark_done(ctx.task_id, "FAILURE", error_dict(exc))
         return Outcome(ctx.task_number, "FAILURE", error=exc)
+    except KeyboardInterrupt:
+        ctx.db.mark_done(ctx.task_id, "REVOKED", {"exc_type": "TaskRevokedError", "exc_message": ["Interrupted."]})
+        raise
     except BaseException as exc:
         ctx.db.mark_done(ctx.task_id, "FAILURE", error_dict(exc), traceback.format_exc())
         raise

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import signal
+import subprocess
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -142,3 +144,41 @@ def test_stuck_and_old_tasks_are_cleaned(world: World) -> None:
     assert cleanup_old_task_history(services)["deleted_tasks"] >= 1
     assert world.db.tasks(task_number=old) == []
     assert world.db.stored_result("old-task") is None
+
+
+def _bcftools_of(number: int) -> list[str]:
+    found = subprocess.run(["pgrep", "-af", f"task_{number}_"], capture_output=True, text=True).stdout
+    return [line for line in found.splitlines() if "bcftools" in line]
+
+
+def test_cancel_queued_and_running_tasks(world: World, fixtures: Path, tmp_path: Path) -> None:
+    project = new_project(world, "cancelled", {f: fixtures / f for f in FILES})
+    assert world.cli("submit", "dimensions-update", "--project", project, "--wait").code == 0
+    project_id = world.db.ensure_project(project, f"divbase-{project}")
+    queued = world.db.create_task(
+        "never-published", "tasks.bcftools_query", {}, user_id=None, project_id=project_id, queue="long"
+    )
+    assert world.cli("task", "cancel", str(queued), user="read").code == 4  # READ may not cancel others' tasks
+    done = world.cli("task", "cancel", str(queued), "--json")
+    assert done.code == 0 and done.json()["state"] == "REVOKED"
+    again = world.cli("task", "cancel", str(queued))
+    assert again.code == 2 and "already ended (REVOKED)" in again.stderr
+
+    stack = world.stack
+    stack.procs["w1"].stop()
+    try:
+        slow = stack.start_worker("slowpoke", extra_env={"DIVBASE_BCFTOOLS": str(slow_bcftools(tmp_path))})
+        submitted = world.cli(
+            "submit", "bcftools-pipe", "--project", project, "--json", "--all-samples", "--command", "view -v snps"
+        )
+        number = int(submitted.json()["task_id"])
+        wait_for(lambda: task(world, number)["state"] == "STARTED" and bool(_bcftools_of(number)), 30, "start")
+        assert world.cli("task", "cancel", str(number)).code == 0
+        wait_for(lambda: not _bcftools_of(number), 20, "bcftools processes to stop")
+        time.sleep(2)
+        assert task(world, number)["state"] == "REVOKED"
+        assert task(world, number)["result"]["exc_type"] == "TaskRevokedError"  # type: ignore[index]
+        slow.stop()
+    finally:
+        if stack.procs["w1"].popen.poll() is not None:
+            stack.start_worker("w1", concurrency=2)
