@@ -10,21 +10,11 @@ import pytest
 
 from tests.conftest import divbase, records
 from tests.e2e.conftest import World, new_project
+from tests.fixture_sets import HOM_TSV, MIXED, MIXED_TSV, QUERY, SPLIT, SPLIT_TSV
 
 pytestmark = pytest.mark.e2e
 
-HOM = "HOM_20ind_17SNPs"
-TSV = "sample_metadata_HOM_20ind_17SNPs.tsv"
-QUERY = [f"{HOM}_first_10_samples.vcf.gz", f"{HOM}_last_10_samples.vcf.gz", TSV]
-SPLIT_TSV = "sample_metadata_HOM_chr_split_version.tsv"
-SPLIT = [f"{HOM}.{c}.vcf.gz" for c in ("1", "4", "5", "6", "7", "8", "13", "18", "20", "21", "22", "24")] + [SPLIT_TSV]
-MIXED_TSV = "sample_metadata_HOM_files_that_need_mixed_bcftools_concat_and_merge.tsv"
-MIXED = (
-    [f"{HOM}.{c}.vcf.gz" for c in ("1", "4", "21")]
-    + [f"{HOM}_changed_sample_names.vcf.gz"]
-    + [f"{HOM}.{c}_edit_new_sample_names.vcf.gz" for c in ("8", "13", "18")]
-    + [MIXED_TSV]
-)
+TSV = HOM_TSV
 
 CASES = [
     (

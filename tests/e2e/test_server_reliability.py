@@ -18,11 +18,11 @@ from divbase.service.worker_services import WorkerServices
 from tests.conftest import records
 from tests.e2e.conftest import World, new_project
 from tests.e2e.stack import wait_for
+from tests.fixture_sets import FIRST_10, LAST_10
 
 pytestmark = pytest.mark.e2e
 
-HOM = "HOM_20ind_17SNPs"
-FILES = [f"{HOM}_first_10_samples.vcf.gz", f"{HOM}_last_10_samples.vcf.gz"]
+FILES = [FIRST_10, LAST_10]
 
 
 def task(world: World, number: int) -> dict[str, object]:

@@ -18,14 +18,14 @@ from divbase.core.command import parse_command
 from divbase.local import LocalProject
 from divbase.tasks.registry import by_name
 from tests.conftest import REPO, Run, records
+from tests.fixture_sets import FIRST_10, HOM, LAST_10
 from tests.integration.upstream import replay
 from tests.unit.test_command import LEGITIMATE
 from tests.unit.test_command_corpus import ALL_SAMPLES_HOSTILE, HOSTILE
 
 pytestmark = pytest.mark.integration
 
-HOM = "HOM_20ind_17SNPs"
-QUERY = [f"{HOM}_first_10_samples.vcf.gz", f"{HOM}_last_10_samples.vcf.gz", "sample_metadata.tsv"]
+QUERY = [FIRST_10, LAST_10, "sample_metadata.tsv"]
 
 
 @pytest.fixture

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import divbase
+from tests.fixture_sets import FIRST_10, HOM
 
 pytestmark = pytest.mark.integration
 
-HOM = "HOM_20ind_17SNPs"
-GOOD = f"{HOM}_first_10_samples.vcf.gz"
+GOOD = FIRST_10
 
 
 def update(root: Path) -> tuple[int, dict[str, object], str]:

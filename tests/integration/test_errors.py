@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import divbase
+from tests.fixture_sets import FIRST_10, HOM, LAST_10
 
 pytestmark = pytest.mark.integration
 
-HOM = "HOM_20ind_17SNPs"
-QUERY = [f"{HOM}_first_10_samples.vcf.gz", f"{HOM}_last_10_samples.vcf.gz", "sample_metadata.tsv"]
+QUERY = [FIRST_10, LAST_10, "sample_metadata.tsv"]
 
 
 def pipe(root: Path, *args: str) -> tuple[int, str, str]:

@@ -9,26 +9,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import divbase, records
+from tests.fixture_sets import HOM, MIXED, MIXED_TSV, SPLIT
+from tests.fixture_sets import QUERY as Q
 from tests.integration.upstream import header_samples, replay
 
 pytestmark = pytest.mark.integration
 
-HOM = "HOM_20ind_17SNPs"
-QUERY = [
-    f"{HOM}_first_10_samples.vcf.gz",
-    f"{HOM}_last_10_samples.vcf.gz",
-    "sample_metadata_HOM_20ind_17SNPs.tsv",
-    "sample_metadata.tsv",
-]
-CHROMS = ["1", "4", "5", "6", "7", "8", "13", "18", "20", "21", "22", "24"]
-SPLIT = [f"{HOM}.{c}.vcf.gz" for c in CHROMS] + ["sample_metadata_HOM_chr_split_version.tsv"]
-MIXED_TSV = "sample_metadata_HOM_files_that_need_mixed_bcftools_concat_and_merge.tsv"
-MIXED = (
-    [f"{HOM}.{c}.vcf.gz" for c in ("1", "4", "21")]
-    + [f"{HOM}_changed_sample_names.vcf.gz"]
-    + [f"{HOM}.{c}_edit_new_sample_names.vcf.gz" for c in ("8", "13", "18")]
-    + [MIXED_TSV]
-)
+QUERY = [*Q, "sample_metadata.tsv"]
 
 
 def matching(tsv: Path, areas: set[str], sex: str | None) -> set[str]:
