@@ -128,7 +128,13 @@ class Database:
         return cls(create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10))
 
     def create_tables(self) -> None:
-        Base.metadata.create_all(self.engine)
+        """Bring the schema up to date: Alembic migrations on a server database, plain creation on SQLite."""
+        if self.engine.dialect.name == "sqlite":
+            Base.metadata.create_all(self.engine)
+            return
+        from divbase.adapters.migrate import upgrade
+
+        upgrade(self.engine)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -61,5 +61,5 @@ def migrate() -> None:
     from divbase.adapters.database import Database
     from divbase.service.settings import ServiceSettings
 
-    Database.from_url(ServiceSettings().database_url).create_tables()
+    Database.from_url(ServiceSettings().database_url).create_tables()  # Alembic upgrade head
     info("Database is up to date.")
