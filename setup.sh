@@ -19,6 +19,9 @@ fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q -e '.[server,test]'
+# Snakemake gets its own environment: it pins shared dependencies that conflict with divbase[server].
+[ -x .venv-workflow/bin/snakemake ] || python3 -m venv .venv-workflow
+.venv-workflow/bin/python -m pip install -q -r workflows/requirements.txt
 
 [ "${1:-}" = "--no-demo" ] && exit 0
 

@@ -25,6 +25,10 @@ STATE_DIR = ".divbase"
 
 
 def default_jobs() -> int:
+    """Parallel bcftools processes: SLURM_CPUS_PER_TASK in a SLURM job, else the CPUs this process may use."""
+    slurm = os.environ.get("SLURM_CPUS_PER_TASK", "")
+    if slurm.isdigit() and int(slurm) > 0:
+        return int(slurm)
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not Linux

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from typing import Any
 
@@ -75,7 +76,13 @@ def _build() -> typer.Typer:
     return app
 
 
+def _terminated(_signum: int, _frame: object) -> None:
+    """SIGTERM (scancel, Snakemake, docker stop) unwinds like Ctrl-C: bcftools stopped, task marked, temp removed."""
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> None:
+    signal.signal(signal.SIGTERM, _terminated)
     as_json = "--json" in (argv if argv is not None else sys.argv[1:])
     try:
         code: Any = _build()(args=argv, standalone_mode=False, prog_name="divbase")

@@ -4,6 +4,7 @@ derived from the request model."""
 from __future__ import annotations
 
 import inspect
+import os
 import shutil
 import types
 from collections.abc import Callable
@@ -110,12 +111,22 @@ def run_local(spec: TaskSpec, values: dict[str, Any]) -> int:
 
 
 def copy_result(source: Path, target: Path) -> None:
+    """Copy the result and its index to `target`, each through a temp file and a rename (never partial)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source, target)
     index = Path(f"{source}.csi")
     if index.exists():
-        shutil.copyfile(index, Path(f"{target}.csi"))
+        atomic_copy(index, Path(f"{target}.csi"))
+    atomic_copy(source, target)
     info(f"Wrote {target}")
+
+
+def atomic_copy(source: Path, target: Path) -> None:
+    tmp = target.with_name(f".{target.name}.divbase-tmp")
+    try:
+        shutil.copyfile(source, tmp)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def finish(spec: TaskSpec, outcome: Outcome, as_json: bool) -> int:

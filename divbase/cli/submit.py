@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -95,12 +96,17 @@ def download(api: Api, project: str, key: str, target: Path) -> None:
     from divbase.adapters.s3_etag import verify_download
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    for source, path in ((key, target), (f"{key}.csi", Path(f"{target}.csi"))):
+    for source, path in ((f"{key}.csi", Path(f"{target}.csi")), (key, target)):  # the VCF last
         link = api.call("GET", f"/v1/projects/{project}/files/download-url", params={"key": source})
-        with httpx.stream("GET", link["url"], timeout=300.0) as response:
-            response.raise_for_status()
-            with path.open("wb") as handle:
-                for chunk in response.iter_bytes(1 << 20):
-                    handle.write(chunk)
-        verify_download(path, link["etag"])
+        tmp = path.with_name(f".{path.name}.divbase-tmp")
+        try:
+            with httpx.stream("GET", link["url"], timeout=300.0) as response:
+                response.raise_for_status()
+                with tmp.open("wb") as handle:
+                    for chunk in response.iter_bytes(1 << 20):
+                        handle.write(chunk)
+            verify_download(tmp, link["etag"])
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
     info(f"Wrote {target} (checksum verified)")
