@@ -5,6 +5,10 @@ so neither a crafted key nor a symlink can reach files outside it. Version = ETa
 content (what S3 reports for a single-part upload), so a version changes exactly when the content
 does. MD5s are cached in `<root>/.divbase/etags.json` under (size, mtime_ns, inode): listing an
 unchanged bucket hashes nothing (`hashed` counts files actually read to hash them).
+
+Old content is kept like in a versioned S3 bucket: before a key is overwritten or deleted, its content
+goes to `<root>/.divbase/versions/<key>/<md5>` (a hard link, no copy), and a delete leaves the marker
+`.../<key>/.deleted`, so `versions`, `restore` and `version_path` can bring any kept version back.
 """
 
 from __future__ import annotations
@@ -15,21 +19,27 @@ import hashlib
 import json
 import logging
 import os
+import re
+import shutil
 import stat
 import tempfile
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
 from divbase.core.errors import NotFound, UnsafeKey
 from divbase.core.keys import STATE_DIR, check_key, is_safe
-from divbase.core.ports import ObjectInfo
+from divbase.core.ports import ObjectInfo, VersionInfo
 
 log = logging.getLogger(__name__)
 
 CACHE_NAME = "etags.json"
 _CHUNK = 1 << 20
+VERSIONS_DIR = "versions"
+DELETED = ".deleted"
+_MD5 = re.compile(r"[0-9a-f]{32}")
 
 _Stamp = tuple[int, int, int]  # size, mtime_ns, inode
 
@@ -85,8 +95,12 @@ class LocalBucket:
         return self._write(key, None, data)
 
     def delete(self, key: str) -> None:
+        """Soft delete: the content moves to the versions store and a delete marker is left."""
         path = self._existing(key)
-        path.unlink()
+        self._archive(key, path, None, move=True)
+        marker = self._versions_dir(key) / DELETED
+        marker.touch()
+        os.utime(marker)
         with self._lock:
             self._dirty = self._load_cache().pop(key, None) is not None or self._dirty
             self._save_cache()
@@ -172,7 +186,9 @@ class LocalBucket:
                     out.write(chunk)
                 out.flush()
                 os.fsync(out.fileno())
+            self._archive(key, path, digest.hexdigest(), move=False)
             os.replace(tmp_name, path)
+            (self._versions_dir(key) / DELETED).unlink(missing_ok=True)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(tmp_name)
@@ -189,6 +205,79 @@ class LocalBucket:
         tmp = self.root / STATE_DIR / "tmp"
         tmp.mkdir(parents=True, exist_ok=True)
         return tmp if tmp.stat().st_dev == folder.stat().st_dev else folder
+
+    # -- versions ------------------------------------------------------------------------------
+
+    def versions(self, key: str) -> builtins.list[VersionInfo]:
+        """Every kept version of `key`, newest first; the live content (or the delete marker) is current."""
+        path = self._path(key)
+        live = self.head(key) if path.is_file() else None
+        found = [VersionInfo(key, live.version, live.size, _mtime(path), True, etag=live.etag)] if live else []
+        store = self._versions_dir(key)
+        if (store / DELETED).is_file():
+            found.append(VersionInfo(key, DELETED, 0, _mtime(store / DELETED), live is None, deleted=True))
+        for entry in sorted(store.iterdir()) if store.is_dir() else []:
+            if _MD5.fullmatch(entry.name) and entry.is_file() and (live is None or entry.name != live.version):
+                found.append(VersionInfo(key, entry.name, entry.stat().st_size, _mtime(entry), False, etag=entry.name))
+        return sorted(found, key=lambda v: (v.current, v.modified), reverse=True)
+
+    def version_path(self, key: str, version: str) -> Path:
+        """The file holding `version` of `key` (the live file when it is the current version)."""
+        path = self._path(key)
+        if path.is_file() and self.head(key).version == version:
+            return path
+        kept = self._versions_dir(key) / version
+        if not _MD5.fullmatch(version) or not kept.is_file():
+            raise NotFound(
+                f"No version {version!r} of '{key}' in bucket {self.root}.",
+                f"List the kept versions with 'divbase files versions {key}'.",
+            )
+        return kept
+
+    def restore(self, key: str, version: str | None = None) -> ObjectInfo:
+        """Make `version` (default: the newest kept one) current again; a live key without `version` stays."""
+        path = self._path(key)
+        if version is None and path.is_file():
+            return self.head(key)
+        if version is None:
+            kept = [v for v in self.versions(key) if not v.deleted]
+            if not kept:
+                raise NotFound(f"No kept versions of '{key}' in bucket {self.root}: nothing to restore.")
+            version = kept[0].version
+        source = self.version_path(key, version)
+        if source == path:
+            return self.head(key)
+        with open(source, "rb") as handle:
+            return self._write(key, handle)
+
+    def _versions_dir(self, key: str) -> Path:
+        check_key(key)
+        return self.root / STATE_DIR / VERSIONS_DIR / key
+
+    def _archive(self, key: str, path: Path, new_version: str | None, move: bool) -> None:
+        """Keep the content at `path` as a version of `key` (unless it equals `new_version`)."""
+        if not path.is_file():
+            return
+        st = path.stat()
+        with self._lock:
+            version = self._info(key, path, st).version
+            self._save_cache()
+        if version == new_version:
+            return
+        store = self._versions_dir(key)
+        store.mkdir(parents=True, exist_ok=True)
+        kept = store / version
+        if kept.exists():
+            os.utime(kept, ns=(st.st_atime_ns, st.st_mtime_ns))  # when this content was last current
+            if move:
+                path.unlink()
+        elif move:
+            shutil.move(path, kept)
+        else:
+            try:
+                os.link(path, kept)
+            except OSError:  # another file system, or no hard links
+                shutil.copy2(path, kept)
 
     # -- ETag cache (call with the lock held) --------------------------------------------------
 
@@ -256,6 +345,10 @@ def _read_cache(path: Path) -> dict[str, tuple[_Stamp, str]]:
 
 def _stamp(st: os.stat_result) -> _Stamp:
     return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def _mtime(path: Path) -> datetime:
+    return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
 
 
 def _is_regular(st: os.stat_result) -> bool:

@@ -158,7 +158,7 @@ class Executor:
         if plan.merge:
             sources = [self._group(j, [outs[i] for i in members]) for j, members in enumerate(plan.groups)]
             self.log(f"Sample sets are disjoint across {len(sources)} groups: merging them.")
-            self._run(["merge", "-O", fmt, "-o", str(target), *sources], "merging", result.name)
+            self._run(["merge", *self._threads(), "-O", fmt, "-o", str(target), *sources], "merging", result.name)
         elif len(plan.groups[0]) > 1:
             members = [outs[i] for i in plan.groups[0]]
             if not plan.sort and self._same_headers(members):
@@ -180,6 +180,10 @@ class Executor:
         self._run(["index", "-f", str(target)], "indexing a temporary file", target.name)
         return str(target)
 
+    def _threads(self) -> list[str]:
+        """Extra compression threads for a combine step: it runs alone, after the parallel per-file work."""
+        return ["--threads", str(self.jobs - 1)] if self.jobs > 1 else []
+
     def _same_headers(self, paths: list[str]) -> bool:
         """True when every path is a bgzipped VCF with the same header (what `concat --naive` needs)."""
         if not all(p.endswith(".vcf.gz") and "##idx##" not in p for p in paths):
@@ -189,7 +193,7 @@ class Executor:
 
     def _concat_into(self, members: list[str], target: Path, fmt: str, name: str) -> None:
         self.log(f"Identical sample sets in {len(members)} files: concatenating them.")
-        self._run(["concat", "-O", fmt, "-o", str(target), *members], "concatenating", name)
+        self._run(["concat", *self._threads(), "-O", fmt, "-o", str(target), *members], "concatenating", name)
 
     def _sort(self, plan: Plan, source: Path, result: Path) -> None:
         tmp = self.workdir / "sort_tmp"

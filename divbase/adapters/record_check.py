@@ -12,35 +12,39 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
-CHUNK = 1 << 22
+CHUNK = 1 << 23
 
 
 def well_formed(path: Path, sample_count: int) -> bool:
     """True when tabs in the record section equal records x (columns - 1)."""
     per_line = 8 + sample_count if sample_count else 7
     tabs = lines = 0
-    in_header = True
-    tail = b""
+    header: bytes | None = b""  # bytes of a header line cut by a chunk boundary; None once past the header
+    last = b"\n"
     for chunk in _decompressed(path):
-        data = tail + chunk
-        cut = data.rfind(b"\n") + 1
-        body, tail = data[:cut], data[cut:]
-        if in_header:
-            body, in_header = _skip_header(body)
-        tabs += body.count(b"\t")
-        lines += body.count(b"\n")
-    if tail and not tail.startswith(b"#"):
-        tabs, lines = tabs + tail.count(b"\t"), lines + 1
+        if header is not None:
+            chunk, header = _after_header(header + chunk)
+            if header is not None:
+                continue
+        tabs += chunk.count(b"\t")
+        lines += chunk.count(b"\n")
+        last = chunk[-1:] or last
+    if last != b"\n":  # a last record without its newline
+        lines += 1
     return tabs == lines * per_line
 
 
-def _skip_header(body: bytes) -> tuple[bytes, bool]:
-    """Drop leading '#' lines; report whether the header may continue past this chunk."""
+def _after_header(data: bytes) -> tuple[bytes, bytes | None]:
+    """(record bytes, None) once the header ends in `data`; else (b"", the unfinished header bytes)."""
     pos = 0
-    while pos < len(body) and body.startswith(b"#", pos):
-        end = body.find(b"\n", pos)
-        pos = len(body) if end < 0 else end + 1
-    return body[pos:], pos == len(body)
+    while data.startswith(b"#", pos):
+        end = data.find(b"\n", pos)
+        if end < 0:
+            return b"", data[pos:]
+        pos = end + 1
+    if pos == len(data):
+        return b"", b""
+    return data[pos:], None
 
 
 def _decompressed(path: Path) -> Iterator[bytes]:

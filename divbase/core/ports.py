@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -15,6 +16,20 @@ class ObjectInfo:
     version: str
     size: int
     etag: str
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """One kept version of a key (newest first in listings). `current` marks what the key shows now:
+    the live content, or the delete marker of a soft-deleted key (`deleted`)."""
+
+    key: str
+    version: str
+    size: int
+    modified: datetime
+    current: bool
+    deleted: bool = False
+    etag: str = ""
 
 
 class Bucket(Protocol):

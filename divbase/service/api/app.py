@@ -13,7 +13,7 @@ from divbase.service.settings import ServiceSettings
 
 def create_app(settings: ServiceSettings | None = None, celery: Any = None) -> FastAPI:
     """Build the API; connections open lazily, so importing or building costs no network."""
-    from divbase.service.api import auth_routes, history_routes, project_routes, task_routes
+    from divbase.service.api import auth_routes, file_routes, history_routes, project_routes, task_routes
     from divbase.service.api.errors import install_error_handlers
 
     settings = settings or ServiceSettings()
@@ -36,6 +36,7 @@ def create_app(settings: ServiceSettings | None = None, celery: Any = None) -> F
     app.include_router(task_routes.router())
     app.include_router(history_routes.router)
     app.include_router(project_routes.router)
+    app.include_router(file_routes.router)
 
     @app.get("/v1/health", tags=["health"])
     def health() -> dict[str, str]:
