@@ -48,6 +48,14 @@ def records(path: Path) -> list[str]:
         return [line for line in handle if not line.startswith("##")]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_client_config(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The CLI's config and tokens live in a test directory, never in the user's home."""
+    os.environ["DIVBASE_CONFIG_DIR"] = str(tmp_path_factory.mktemp("client-config"))
+    for name in ("DIVBASE_URL", "DIVBASE_TOKEN", "DIVBASE_PROJECT", "DIVBASE_BUCKET_DIR"):
+        os.environ.pop(name, None)
+
+
 @pytest.fixture
 def fixtures() -> Path:
     if not FIXTURES.is_dir():

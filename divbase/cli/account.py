@@ -7,7 +7,7 @@ import os
 
 import typer
 
-from divbase.cli.output import emit_json, info, json_option
+from divbase.cli.output import done, emit_json, json_option
 from divbase.cli.remote import Api, Config, config_dir, forget_tokens, load_tokens, save_tokens
 from divbase.core.errors import InvalidInput
 
@@ -21,6 +21,7 @@ def login(
     email: str = typer.Argument(..., help="Your account's email."),
     password: str | None = typer.Option(None, "--password", help="Default: prompt (or $DIVBASE_PASSWORD)."),
     url: str | None = typer.Option(None, "--url", help="Server URL (saved as the default)."),
+    as_json: bool = json_option(),
 ) -> None:
     """Log in and keep the tokens in the config dir (file mode 0600)."""
     config = Config.load()
@@ -30,14 +31,14 @@ def login(
     secret = password or os.environ.get("DIVBASE_PASSWORD") or typer.prompt("Password", hide_input=True)
     tokens = Api(config.url).call("POST", "/v1/auth/login", body={"email": email, "password": secret}, auth=False)
     save_tokens({**tokens, "url": config.url, "email": email})
-    info(f"Logged in to {config.url} as {email}.")
+    done(f"Logged in to {config.url} as {email}.", as_json, url=config.url, email=email)
 
 
 @auth_app.command("logout")
-def logout() -> None:
+def logout(as_json: bool = json_option()) -> None:
     """Forget the stored tokens."""
     forget_tokens()
-    info("Logged out.")
+    done("Logged out.", as_json)
 
 
 @auth_app.command("whoami")
@@ -54,7 +55,9 @@ def whoami(as_json: bool = json_option()) -> None:
 
 @config_app.command("set")
 def set_value(
-    key: str = typer.Argument(..., help=f"One of: {', '.join(KEYS)}."), value: str = typer.Argument(...)
+    key: str = typer.Argument(..., help=f"One of: {', '.join(KEYS)}."),
+    value: str = typer.Argument(...),
+    as_json: bool = json_option(),
 ) -> None:
     """Set a client setting."""
     if key not in KEYS:
@@ -62,7 +65,7 @@ def set_value(
     config = Config.load()
     config.values[key] = value.rstrip("/") if key == "url" else value
     config.save()
-    info(f"{key} = {config.values[key]}")
+    done(f"{key} = {config.values[key]}", as_json, key=key, value=config.values[key])
 
 
 @config_app.command("show")

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from divbase.cli.output import emit_json, info, json_option
+from divbase.cli.output import done, emit_json, info, json_option
 from divbase.core.errors import Unavailable
 
 if TYPE_CHECKING:
@@ -76,13 +76,14 @@ def create_user(
     ),
     name: str = typer.Option("", "--name", help="Display name (default: the part before '@')."),
     is_admin: bool = typer.Option(False, "--admin", help="Make the user a divbase administrator."),
+    as_json: bool = json_option(),
 ) -> None:
     """Create a user who can log in with 'divbase auth login'."""
     secret = _new_password(password)
     with _database() as db:
         user_id = _admin().create_user(db, email, secret, name=name, admin=is_admin)
     kind = "administrator" if is_admin else "user"
-    typer.echo(f"Created {kind} {email.strip().lower()} (id {user_id}).")
+    done(f"Created {kind} {email.strip().lower()} (id {user_id}).", as_json, user_id=user_id)
 
 
 @app.command("set-password")
@@ -91,12 +92,13 @@ def set_password(
     password: str | None = typer.Option(
         None, "--password", help="New password (10-100 characters); prompted for, hidden, when missing."
     ),
+    as_json: bool = json_option(),
 ) -> None:
     """Give an existing user a new password."""
     secret = _new_password(password)
     with _database() as db:
         _admin().set_password(db, email, secret)
-    typer.echo(f"Password of {email.strip().lower()} changed.")
+    done(f"Password of {email.strip().lower()} changed.", as_json)
 
 
 @app.command("create-project")
@@ -105,6 +107,7 @@ def create_project(
     bucket: str | None = typer.Option(
         None, "--bucket", help="S3 bucket of the project (default: DIVBASE_S3_BUCKET_PREFIX + NAME)."
     ),
+    as_json: bool = json_option(),
 ) -> None:
     """Register a project and create its versioned S3 bucket (kept if it already exists)."""
     from divbase.adapters.s3_bucket import client_from, create_bucket
@@ -115,7 +118,12 @@ def create_project(
     create_bucket(client_from(settings.s3_endpoint, settings.s3_access_key, settings.s3_secret_key), bucket_name)
     with _database() as db:
         project_id = _admin().create_project(db, name, bucket_name)
-    typer.echo(f"Created project {name} (id {project_id}) with versioned bucket {bucket_name}.")
+    done(
+        f"Created project {name} (id {project_id}) with versioned bucket {bucket_name}.",
+        as_json,
+        project_id=project_id,
+        bucket=bucket_name,
+    )
     info(f"Add members with 'divbase admin add-member {name} EMAIL --role ROLE'.")
 
 
@@ -124,11 +132,12 @@ def add_member(
     project: str = typer.Argument(..., help="Project name."),
     email: str = typer.Argument(..., help="Email address of an existing user."),
     role: str = typer.Option(..., "--role", help="READ, QUERY, EDIT or MANAGE (each includes the ones before)."),
+    as_json: bool = json_option(),
 ) -> None:
     """Add a user to a project, or change the role of a member."""
     with _database() as db:
         _admin().add_member(db, project, email, role)
-    typer.echo(f"{email.strip().lower()} is now {role.strip().upper()} in project {project}.")
+    done(f"{email.strip().lower()} is now {role.strip().upper()} in project {project}.", as_json)
 
 
 @app.command("members")

@@ -46,6 +46,14 @@ def info(message: str) -> None:
         typer.echo(message, err=True)
 
 
+def done(message: str, as_json: bool, **fields: Any) -> None:
+    """The outcome of a command that changes something: one JSON object with --json, else the message."""
+    if as_json:
+        emit_json({"status": "ok", "message": message, **fields})
+    else:
+        typer.echo(message)
+
+
 def report_error(error: DivbaseError, as_json: bool) -> None:
     if as_json:
         emit_json(

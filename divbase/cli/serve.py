@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from divbase.cli.output import info
+from divbase.cli.output import done, json_option
 
 app = typer.Typer(no_args_is_help=True, help="Run the divbase service (configured by DIVBASE_* variables).")
 
@@ -56,10 +56,10 @@ def beat(schedule: str = typer.Option("/tmp/divbase-beat-schedule", "--schedule"
 
 
 @app.command("migrate")
-def migrate() -> None:
+def migrate(as_json: bool = json_option()) -> None:
     """Create or update the service's tables."""
     from divbase.adapters.database import Database
     from divbase.service.settings import ServiceSettings
 
     Database.from_url(ServiceSettings().database_url).create_tables()  # Alembic upgrade head
-    info("Database is up to date.")
+    done("Database is up to date.", as_json)
