@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,15 @@ def info(message: str) -> None:
     """A progress or status message on stderr (silenced by --quiet; errors never are)."""
     if not QUIET["on"]:
         typer.echo(message, err=True)
+
+
+def progress(message: str) -> AbstractContextManager[Any]:
+    """A spinner on stderr while work runs, only when stderr is a terminal and --quiet is off."""
+    if QUIET["on"] or not sys.stderr.isatty():
+        return nullcontext()
+    from rich.console import Console
+
+    return Console(stderr=True).status(message)
 
 
 def done(message: str, as_json: bool, **fields: Any) -> None:

@@ -15,7 +15,7 @@ import typer
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from divbase.cli.output import bucket_dir, bucket_dir_option, emit_json, info, json_option, report_error
+from divbase.cli.output import bucket_dir, bucket_dir_option, emit_json, info, json_option, progress, report_error
 from divbase.core.errors import InvalidInput
 from divbase.tasks.registry import TaskSpec, tasks
 from divbase.tasks.runner import Outcome
@@ -104,7 +104,8 @@ def run_local(spec: TaskSpec, values: dict[str, Any]) -> int:
 
     request = build_request(spec, values)
     project = LocalProject(bucket_dir(values["bucket_dir"]), values["jobs"])
-    outcome = project.run(spec, request)
+    with progress(f"Running {spec.cli_name} in {project.root} ..."):
+        outcome = project.run(spec, request)
     if values.get("output") is not None and outcome.result is not None and spec.result_file is not None:
         copy_result(project.root / spec.result_file(outcome.result), values["output"])
     return finish(spec, outcome, values["json_out"])

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from divbase.cli.output import emit_json, info
+from divbase.cli.output import emit_json, info, progress
 from divbase.cli.remote import Api, Config
 from divbase.core.errors import DivbaseError, TaskError
 from divbase.tasks.registry import TaskSpec
@@ -44,7 +44,8 @@ def submit_remote(spec: TaskSpec, values: dict[str, Any]) -> int:
         info(f"Task {number} submitted. Follow it with 'divbase task-history id {number}' or resubmit with --wait.")
         return 0
     try:
-        row = wait_for(api, number, values["timeout"])
+        with progress(f"Waiting for task {number} on the server ..."):
+            row = wait_for(api, number, values["timeout"])
     except KeyboardInterrupt:
         if values["cancel_on_interrupt"]:
             api.call("POST", f"/v1/task-history/tasks/{number}/cancel")
