@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
-import psycopg2
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -14,23 +12,15 @@ from sqlalchemy import Engine, create_engine, inspect
 
 from divbase.adapters.migrate import alembic_config, include_object, upgrade
 from divbase.adapters.tables import Base
-from tests.conftest import PG_ADMIN_URL
+from tests.conftest import fresh_database
 
 
 @pytest.fixture
 def engine() -> Iterator[Engine]:
-    name = f"divbase_mig_{uuid.uuid4().hex[:8]}"
-    admin = psycopg2.connect(PG_ADMIN_URL)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg2://")
-    made = create_engine(f"{base}/{name}")
-    yield made
-    made.dispose()
-    with admin.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
-    admin.close()
+    with fresh_database("divbase_mig") as url:
+        made = create_engine(url)
+        yield made
+        made.dispose()
 
 
 def test_migrations_match_the_models(engine: Engine) -> None:
