@@ -11,7 +11,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
 
@@ -25,12 +25,29 @@ def bgzipped(path: Path) -> bool:
         return head[:3] == b"\x1f\x8b\x08" and handle.read() == BGZF_EOF
 
 
+def call(argv: list[str], out: IO[Any], err: IO[Any]) -> None:
+    """Run divbase; if this job is stopped, let divbase stop its bcftools processes before leaving."""
+    proc = subprocess.Popen(argv, stdout=out, stderr=err)
+    try:
+        code = proc.wait()
+    except BaseException:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        raise
+    if code:
+        raise subprocess.CalledProcessError(code, argv)
+
+
 def run_query(argv: list[str], vcf: Path, csi: Path, log: Path) -> None:
     tmp = vcf.with_name(f".{vcf.name}.{os.getpid()}.tmp.vcf.gz")
     tmp_csi = Path(f"{tmp}.csi")
     try:
         with log.open("w") as err:
-            subprocess.run([*argv, "-o", str(tmp)], stdout=err, stderr=err, check=True)
+            call([*argv, "-o", str(tmp)], err, err)
         if not bgzipped(tmp) or not tmp_csi.exists():
             raise RuntimeError(f"divbase wrote an incomplete result for {vcf} (see {log}).")
         os.replace(tmp_csi, csi)
@@ -44,7 +61,7 @@ def run_json(argv: list[str], output: Path, log: Path) -> None:
     tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
     try:
         with log.open("w") as err, tmp.open("w") as out:
-            subprocess.run(argv, stdout=out, stderr=err, check=True)
+            call(argv, out, err)
         os.replace(tmp, output)
     finally:
         tmp.unlink(missing_ok=True)
