@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from divbase.core import command_options as table
 from divbase.core.command_options import Option
+from divbase.core.command_split import split_segments
 from divbase.core.errors import CommandRejected
 
 MAX_COMMAND_CHARS = 10_000
@@ -142,27 +143,6 @@ def parse_command(text: str, *, all_samples: bool = False) -> Command:
     if problems:
         raise CommandRejected(_report(problems), table.HINT)
     return Command(text, tuple(segment for _, segment in parsed))
-
-
-def split_segments(text: str) -> list[str]:
-    """Split on `;` outside single/double quotes (backslash escapes outside single quotes)."""
-    segments: list[str] = []
-    start, i, quote = 0, 0, ""
-    while i < len(text):
-        char = text[i]
-        if char == "\\" and quote != "'":
-            i += 2
-            continue
-        if quote:
-            quote = "" if char == quote else quote
-        elif char in "'\"":
-            quote = char
-        elif char == ";":
-            segments.append(text[start:i])
-            start = i + 1
-        i += 1
-    segments.append(text[start:])
-    return segments
 
 
 def _duplicates(parsed: list[tuple[int, Segment]]) -> list[str]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from divbase.core.errors import MetadataError
+from divbase.core.metadata.messages import comma_message, list_message, semicolon_message
 from divbase.core.metadata.table import (
     MAX_TSV_BYTES,
     SAMPLE_ID,
@@ -225,7 +226,7 @@ class _Validation:
                     by_column[issue.column].append((issue.line, issue.shown))
             for column, cells in by_column.items():
                 text, hint = self.preview(cells)
-                self.error(*_list_message(kind, columns[column], cells, text, hint))
+                self.error(*list_message(kind, columns[column], cells, text, hint))
 
     def check_separators(self, columns: list[str], rows: list[Row]) -> None:
         for column, name in enumerate(columns):
@@ -234,12 +235,12 @@ class _Validation:
             first = next(iter(self.plain_cells_with(";", column, rows)), None)
             if first is not None:
                 text, hint = self.preview([first])
-                self.warn("FORMAT", _semicolon_message(name, text, hint))
+                self.warn("FORMAT", semicolon_message(name, text, hint))
         for column, name in enumerate(columns):
             cells = list(self.plain_cells_with(",", column, rows))
             if cells:
                 text, hint = self.preview(cells)
-                self.warn("FORMAT", _comma_message(name, len(cells), text, hint))
+                self.warn("FORMAT", comma_message(name, len(cells), text, hint))
 
     def plain_cells_with(self, char: str, column: int, rows: list[Row]) -> Iterator[tuple[int, object]]:
         """Plain string cells (not lists, not already reported as broken lists) containing `char`."""
@@ -375,37 +376,3 @@ class _Validation:
             empty = sum(1 for row in rows if row.cells[index] == "")
             if empty:
                 stats.empty_cells_per_column[name] = empty
-
-
-def _list_message(kind: str, column: str, cells: list[tuple[int, object]], text: str, hint: str) -> tuple[str, str]:
-    if kind == "mixed":
-        return (
-            "MIXED_TYPE",
-            f"Column '{column}': Found {len(cells)} cell(s) with mixed element types (both numeric and "
-            "string values) in lists. All elements in a list must be the same type. Use either all numbers "
-            f'(e.g. [1, 2, 3]) or all strings (e.g. ["a", "b", "c"]). Affected cells: {text}.{hint}',
-        )
-    return (
-        "LIST_SYNTAX",
-        f"Column '{column}': Found {len(cells)} cell(s) with invalid list syntax or not parsed as list. "
-        'Multi-value cells must use valid Python list notation, e.g. [1, 2, 3] or ["a", "b"]. '
-        f"Affected cells: {text}.{hint}",
-    )
-
-
-def _semicolon_message(column: str, text: str, hint: str) -> str:
-    return (
-        f"Column '{column}': Found 1 cell(s) containing a semicolon. Note that DivBase query syntax uses "
-        "semicolons to separate filter key:value pairs, so this exact cell value cannot be matched via "
-        f"queries. Affected cells: {text}.{hint}"
-    )
-
-
-def _comma_message(column: str, count: int, text: str, hint: str) -> str:
-    return (
-        f"Column '{column}': Found {count} cell(s) containing a comma. If you intended to describe multiple "
-        'values, use Python list notation instead (e.g. [1, 2] or ["a", "b"]). If the comma is intentional, '
-        "note that DivBase query syntax uses commas to separate filter values. To query for this exact "
-        'string, enclose the value in double quotes in your filter (e.g. Area:"North,South"). '
-        f"Affected cells: {text}.{hint}"
-    )
