@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Bump whenever a table or column changes: local SQLite state of another version is set aside."""
 
 
@@ -48,6 +48,8 @@ class UserRow(Stamped, Base):
     password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
     is_admin: Mapped[bool] = mapped_column(default=False)
     is_active: Mapped[bool] = mapped_column(default=True)
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Carried by every session token; bumping it ends all of the user's sessions at once."""
 
 
 class ProjectRow(Stamped, Base):
@@ -136,3 +138,57 @@ class VcfSkippedRow(Stamped, Base):
     key: Mapped[str] = mapped_column(String(1024))
     version: Mapped[str] = mapped_column(String(255))
     reason: Mapped[str] = mapped_column(Text)
+
+
+class RevokedTokenRow(Base):
+    """A refresh token that may not be used again (logged out or rotated away); kept until it expires."""
+
+    __tablename__ = "revoked_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    jti: Mapped[str] = mapped_column(String(36), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(32))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    revoked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PersonalAccessTokenRow(Stamped, Base):
+    """A token for scripts: only its SHA-256 is stored. `project_ids` None means all the user's projects;
+    `max_role` caps the role the token acts with in any of them."""
+
+    __tablename__ = "personal_access_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(String(500), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    project_ids: Mapped[list[int] | None] = mapped_column(JSON, nullable=True)
+    max_role: Mapped[str] = mapped_column(String(16))
+    task_history: Mapped[bool] = mapped_column(default=True)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class LoginFailureRow(Base):
+    """One failed login, for rate limiting by email and by client address."""
+
+    __tablename__ = "login_failures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    client: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class ProjectVersionRow(Stamped, Base):
+    """A named checkpoint: the version id, ETag and size of every object of the project when it was made."""
+
+    __tablename__ = "project_versions"
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(String(500), default="")
+    files: Mapped[dict[str, dict[str, object]]] = mapped_column(JSON)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

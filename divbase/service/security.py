@@ -1,17 +1,21 @@
 """Passwords (Argon2id via pwdlib) and session tokens (HMAC-signed JWTs via PyJWT).
 
-Tokens carry `sub` (the user id as a string), `type` (`access` or `refresh`), `iat`, `exp` and `jti` (uuid4).
-Decoding accepts only the configured HMAC algorithm, no leeway, and needs every claim; any failure becomes
-`NotAuthorized` with one message, so callers never learn which check failed.
+Tokens carry `sub` (the user id as a string), `type` (`access` or `refresh`), `iat`, `exp`, `jti` (uuid4) and
+`gen` (the user's session generation: bumping it ends every session). Decoding accepts only the configured HMAC
+algorithm, no leeway, and needs every claim; any failure becomes `NotAuthorized` with one message, so callers
+never learn which check failed. Personal access tokens are random strings (`divbase_pat_...`) of which the
+database keeps only the SHA-256.
 """
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 import jwt
 from pwdlib import PasswordHash
@@ -25,7 +29,8 @@ TokenType = Literal["access", "refresh"]
 
 SESSION_MESSAGE = "Your session has expired or is invalid. Log in again with 'divbase auth login'."
 HMAC_ALGORITHMS = ("HS256", "HS384", "HS512")
-REQUIRED_CLAIMS = ("sub", "type", "iat", "exp", "jti")
+REQUIRED_CLAIMS = ("sub", "type", "iat", "exp", "jti", "gen")
+PAT_PREFIX = "divbase_pat_"
 
 
 # -- passwords ----------------------------------------------------------------------------------------
@@ -77,6 +82,7 @@ class Claims:
     iat: int
     exp: int
     jti: str
+    gen: int
 
     @property
     def user_id(self) -> int:
@@ -91,7 +97,7 @@ def _algorithm(settings: ServiceSettings) -> str:
     return settings.jwt_algorithm
 
 
-def _encode(user_id: int, kind: TokenType, lifetime: int, settings: ServiceSettings) -> str:
+def _encode(user_id: int, kind: TokenType, lifetime: int, settings: ServiceSettings, generation: int) -> str:
     now = int(datetime.now(UTC).timestamp())
     payload = {
         "sub": str(user_id),
@@ -99,16 +105,31 @@ def _encode(user_id: int, kind: TokenType, lifetime: int, settings: ServiceSetti
         "iat": now,
         "exp": now + lifetime,
         "jti": str(uuid.uuid4()),
+        "gen": generation,
     }
     return jwt.encode(payload, settings.jwt_secret, algorithm=_algorithm(settings))
 
 
-def issue_tokens(user_id: int, settings: ServiceSettings) -> TokenPair:
+def issue_tokens(user_id: int, settings: ServiceSettings, generation: int = 0) -> TokenPair:
     return TokenPair(
-        access_token=_encode(user_id, "access", settings.access_token_seconds, settings),
-        refresh_token=_encode(user_id, "refresh", settings.refresh_token_seconds, settings),
+        access_token=_encode(user_id, "access", settings.access_token_seconds, settings, generation),
+        refresh_token=_encode(user_id, "refresh", settings.refresh_token_seconds, settings, generation),
         expires_in=settings.access_token_seconds,
     )
+
+
+def new_personal_token() -> tuple[str, str]:
+    """A fresh personal access token and the hash to store."""
+    token = PAT_PREFIX + secrets.token_urlsafe(32)
+    return token, hash_personal_token(token)
+
+
+def hash_personal_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def is_personal_token(token: str) -> bool:
+    return token.startswith(PAT_PREFIX)
 
 
 def invalid_session() -> NotAuthorized:
@@ -131,13 +152,17 @@ def decode(token: str, settings: ServiceSettings, expected_type: TokenType) -> C
     return _claims(payload, expected_type)
 
 
+def _is_int(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _claims(payload: dict[str, Any], expected_type: TokenType) -> Claims:
     sub, jti = payload.get("sub"), payload.get("jti")
     if payload.get("type") != expected_type:
         raise invalid_session()
     if not isinstance(sub, str) or not (sub.isascii() and sub.isdigit()) or not isinstance(jti, str) or not jti:
         raise invalid_session()
-    iat, exp = payload.get("iat"), payload.get("exp")
-    if not isinstance(iat, int) or not isinstance(exp, int):
+    iat, exp, gen = payload.get("iat"), payload.get("exp"), payload.get("gen")
+    if not (_is_int(iat) and _is_int(exp) and _is_int(gen)):
         raise invalid_session()
-    return Claims(sub=sub, type=expected_type, iat=iat, exp=exp, jti=jti)
+    return Claims(sub=sub, type=expected_type, iat=iat, exp=exp, jti=jti, gen=gen)

@@ -23,6 +23,13 @@ class ServiceSettings(BaseSettings):
     jwt_algorithm: str = "HS256"
     access_token_seconds: int = 15 * 60
     refresh_token_seconds: int = 7 * 24 * 3600
+    login_max_failures: int = 5
+    """Failed logins of one account within `login_window_seconds` before it is locked out for the window."""
+    login_max_client_failures: int = 30
+    """Failed logins from one client address (any account) within the window before it is locked out."""
+    login_window_seconds: int = 15 * 60
+    max_tokens_per_user: int = 5
+    """Active personal access tokens one user may hold."""
 
     quick_soft_limit: int = 60
     quick_hard_limit: int = 90

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from divbase.adapters.database import FINAL_STATES
 from divbase.adapters.tables import ProjectMemberRow, UserRow
 from divbase.core.roles import allows
-from divbase.service.api.deps import ProjectAccess, current_user, get_db, project_access
+from divbase.service.api.deps import ProjectAccess, get_db, history_user, project_access
 from divbase.tasks.history import typed
 
 router = APIRouter(prefix="/v1/task-history", tags=["task history"])
@@ -21,7 +21,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 @router.get("/tasks/user", responses=ERRORS)
 def mine(
-    request: Request, limit: int = Query(10, ge=1, le=1000), user: UserRow = Depends(current_user)
+    request: Request, limit: int = Query(10, ge=1, le=1000), user: UserRow = Depends(history_user)
 ) -> list[dict[str, Any]]:
     """Your tasks, newest first (queued ones included)."""
     return [typed(r).as_json() for r in get_db(request).tasks(user_id=user.id, limit=limit)]
@@ -39,7 +39,7 @@ def project_tasks(
 
 
 @router.get("/tasks/{task_id}", responses=ERRORS)
-def one(request: Request, task_id: int, user: UserRow = Depends(current_user)) -> dict[str, Any]:
+def one(request: Request, task_id: int, user: UserRow = Depends(history_user)) -> dict[str, Any]:
     """One task: yours, one of a project you belong to, or any task for admins."""
     db = get_db(request)
     rows = db.tasks(task_number=task_id, limit=1)
@@ -49,7 +49,7 @@ def one(request: Request, task_id: int, user: UserRow = Depends(current_user)) -
 
 
 @router.post("/tasks/{task_id}/cancel", responses={**ERRORS, 409: {"description": "The task already ended"}})
-def cancel(request: Request, task_id: int, user: UserRow = Depends(current_user)) -> dict[str, Any]:
+def cancel(request: Request, task_id: int, user: UserRow = Depends(history_user)) -> dict[str, Any]:
     """Cancel a queued or running task: yours, one in a project you manage, or any for admins."""
     db = get_db(request)
     rows = db.tasks(task_number=task_id, limit=1)
