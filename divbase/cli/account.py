@@ -7,12 +7,14 @@ import os
 
 import typer
 
-from divbase.cli.output import done, emit_json, json_option
+from divbase.cli import tokens
+from divbase.cli.output import done, emit_json, info, json_option
 from divbase.cli.remote import Api, Config, config_dir, forget_tokens, load_tokens, save_tokens
-from divbase.core.errors import InvalidInput
+from divbase.core.errors import DivbaseError, InvalidInput
 
 auth_app = typer.Typer(no_args_is_help=True, help="Log in to a divbase server.")
 config_app = typer.Typer(no_args_is_help=True, help="Client settings: server URL and default project.")
+auth_app.add_typer(tokens.app, name="token")
 KEYS = ("url", "default_project")
 
 
@@ -35,10 +37,24 @@ def login(
 
 
 @auth_app.command("logout")
-def logout(as_json: bool = json_option()) -> None:
-    """Forget the stored tokens."""
+def logout(
+    everywhere: bool = typer.Option(False, "--everywhere", help="End every session of your account, on all devices."),
+    as_json: bool = json_option(),
+) -> None:
+    """Revoke this session on the server and forget the stored tokens (personal access tokens stay valid)."""
+    stored = load_tokens()
+    try:
+        if everywhere:
+            Api(stored.get("url")).call("POST", "/v1/auth/logout-all")
+        elif stored.get("refresh_token"):
+            body = {"refresh_token": stored["refresh_token"]}
+            Api(stored.get("url")).call("POST", "/v1/auth/logout", body=body, auth=False)
+    except DivbaseError as exc:
+        if everywhere:
+            raise
+        info(f"Warning: the server could not revoke the session ({exc.message}); the local tokens are removed.")
     forget_tokens()
-    done("Logged out.", as_json)
+    done("Logged out everywhere." if everywhere else "Logged out.", as_json)
 
 
 @auth_app.command("whoami")

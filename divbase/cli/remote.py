@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,7 +15,13 @@ import typer
 
 from divbase.core.errors import DivbaseError, InvalidInput, NotAuthorized, NotFound, TaskError, Unavailable
 
-LOGIN_HINT = "Log in with 'divbase auth login EMAIL' (or set DIVBASE_TOKEN)."
+LOGIN_HINT = "Log in with 'divbase auth login EMAIL' (or set DIVBASE_TOKEN to a personal access token)."
+ENV_TOKEN_HINTS = {
+    401: "The personal access token in DIVBASE_TOKEN was refused. Create a new one with "
+    "'divbase auth token create NAME' (after 'divbase auth login EMAIL'), or unset DIVBASE_TOKEN to use your login.",
+    403: "The personal access token in DIVBASE_TOKEN does not allow this. Create one with a wider scope with "
+    "'divbase auth token create NAME --project P --role ROLE', or unset DIVBASE_TOKEN to use your login.",
+}
 
 
 def config_dir() -> Path:
@@ -84,6 +93,20 @@ def forget_tokens() -> None:
     (config_dir() / "tokens.json").unlink(missing_ok=True)
 
 
+@contextmanager
+def tokens_lock() -> Iterator[None]:
+    """Serialise refreshes between divbase processes sharing a login (parallel Snakemake jobs): a refresh
+    token works once, so two processes refreshing with the same one would end the session."""
+    path = config_dir() / "tokens.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 class Api:
     """HTTP calls to the server; maps statuses to divbase errors (and so to exit codes)."""
 
@@ -108,7 +131,8 @@ class Api:
     ) -> Any:
         import httpx
 
-        headers = {"Authorization": f"Bearer {self._token()}"} if auth else {}
+        token = self._token() if auth else None
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
         try:
             response = httpx.request(
                 method, f"{self.url}{path}", json=body, params=params, headers=headers, timeout=timeout
@@ -118,10 +142,13 @@ class Api:
                 f"Cannot reach the divbase server at {self.url} ({type(exc).__name__}).",
                 "Check the URL ('divbase config show') and your network.",
             ) from None
-        if response.status_code == 401 and auth and self.token is None and self._refresh():
+        if response.status_code == 401 and auth and self.token is None and self._refresh(token):
             return self.call(method, path, body=body, params=params, auth=auth, timeout=timeout)
         if response.status_code >= 400:
-            raise error_for(response.status_code, _detail(response))
+            error = error_for(response.status_code, _detail(response))
+            if auth and self.token is None and os.environ.get("DIVBASE_TOKEN"):
+                error.hint = ENV_TOKEN_HINTS.get(response.status_code, error.hint)
+            raise error
         return response.json() if response.content else None
 
     def _token(self) -> str:
@@ -130,16 +157,23 @@ class Api:
             raise NotAuthorized("You are not logged in.", LOGIN_HINT)
         return str(token)
 
-    def _refresh(self) -> bool:
-        tokens = load_tokens()
-        if os.environ.get("DIVBASE_TOKEN") or not tokens.get("refresh_token"):
+    def _refresh(self, refused: str | None) -> bool:
+        """Renew the stored session after `refused` was turned down; True when a new access token is stored."""
+        if os.environ.get("DIVBASE_TOKEN"):
             return False
-        try:
-            fresh = self.call("POST", "/v1/auth/refresh", body={"refresh_token": tokens["refresh_token"]}, auth=False)
-        except DivbaseError:
-            forget_tokens()
-            return False
-        save_tokens({**tokens, **fresh})
+        with tokens_lock():
+            tokens = load_tokens()
+            if not tokens.get("refresh_token"):
+                return False
+            if tokens.get("access_token") != refused:  # another divbase process renewed it meanwhile
+                return True
+            try:
+                body = {"refresh_token": tokens["refresh_token"]}
+                fresh = self.call("POST", "/v1/auth/refresh", body=body, auth=False)
+            except NotAuthorized:
+                forget_tokens()
+                return False
+            save_tokens({**tokens, **fresh})
         return True
 
 
@@ -165,6 +199,8 @@ def error_for(status: int, detail: tuple[str, str | None, str]) -> DivbaseError:
         return NotAuthorized(message, hint or LOGIN_HINT)
     if status == 403:
         return NotAuthorized(message, hint or "Ask a project manager for a stronger role.")
+    if status == 429:
+        return NotAuthorized(message, hint or "Wait, then try again.")
     if status == 404:
         return NotFound(message, hint)
     if kind in TASK_ERRORS:

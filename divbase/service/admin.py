@@ -105,9 +105,12 @@ def create_user(db: Database, email: str, password: str, *, name: str = "", admi
 
 
 def set_password(db: Database, email: str, password: str) -> None:
+    """Set a new password; it ends the user's sessions everywhere (personal access tokens stay valid)."""
     new_hash = hash_password(check_password(password))
     with db.session() as s:
-        _user(s, email).password_hash = new_hash
+        user = _user(s, email)
+        user.password_hash = new_hash
+        user.session_generation += 1
 
 
 def set_active(db: Database, email: str, active: bool) -> None:

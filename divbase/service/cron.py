@@ -1,4 +1,4 @@
-"""Maintenance tasks run by Celery Beat: history retention, stuck tasks, result file expiry."""
+"""Maintenance tasks run by Celery Beat: history retention, stuck tasks, result file expiry, expired auth rows."""
 
 from __future__ import annotations
 
@@ -15,11 +15,13 @@ from divbase.adapters.database import encode_json
 from divbase.adapters.tables import (
     CeleryTaskMetaRow,
     ProjectRow,
+    RevokedTokenRow,
     TaskHistoryRow,
     TaskStartedAtRow,
     utcnow,
 )
 from divbase.core.dimensions import RESULT_PREFIX
+from divbase.service import login_guard
 
 if TYPE_CHECKING:
     from divbase.service.worker_services import WorkerServices
@@ -90,8 +92,18 @@ def expire_result_files(services: WorkerServices) -> dict[str, Any]:
     return {"status": "completed", "deleted_files": removed}
 
 
+def purge_expired_auth_rows(services: WorkerServices) -> dict[str, Any]:
+    """Forget revoked refresh tokens that expired anyway, and failed logins older than the rate-limit window."""
+    with services.db.session() as s:
+        result = s.execute(delete(RevokedTokenRow).where(RevokedTokenRow.expires_at < utcnow()))
+        revoked = int(getattr(result, "rowcount", 0) or 0)
+    failures = login_guard.purge(services.db, services.settings)
+    return {"status": "completed", "revoked_tokens": revoked, "login_failures": failures}
+
+
 CRON_TASKS = (
     CronSpec("cron_tasks.cleanup_old_task_history", 24 * 3600, cleanup_old_task_history),
     CronSpec("cron_tasks.cleanup_stuck_tasks", 3600, cleanup_stuck_tasks),
     CronSpec("cron_tasks.expire_result_files", 24 * 3600, expire_result_files),
+    CronSpec("cron_tasks.purge_expired_auth_rows", 3600, purge_expired_auth_rows),
 )

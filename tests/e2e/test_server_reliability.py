@@ -100,7 +100,7 @@ def test_beat_sends_cron_tasks_recorded_without_user_or_project(world: World) ->
                     ).tuples()
                 )
 
-        wait_for(lambda: len(cron_rows()) >= 3, 60, "cron tasks", beat)
+        wait_for(lambda: len(cron_rows()) >= 4, 60, "cron tasks", beat)
     finally:
         beat.stop()
     with world.db.session() as s:
@@ -113,6 +113,7 @@ def test_beat_sends_cron_tasks_recorded_without_user_or_project(world: World) ->
         "cron_tasks.cleanup_old_task_history",
         "cron_tasks.cleanup_stuck_tasks",
         "cron_tasks.expire_result_files",
+        "cron_tasks.purge_expired_auth_rows",
     }
     assert all(user is None and project is None for user, project, _ in rows)
     admin_view = world.api("GET", f"/v1/task-history/tasks/{cron_rows()[0][0]}", user="admin")

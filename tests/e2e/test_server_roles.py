@@ -31,7 +31,7 @@ ORDER = ("READ", "QUERY", "EDIT", "MANAGE")
 
 def forged(kind: str, user_id: int = 1) -> str:
     now = int(time.time())
-    claims = {"sub": str(user_id), "type": "access", "iat": now, "exp": now + 600, "jti": "x"}
+    claims = {"sub": str(user_id), "type": "access", "iat": now, "exp": now + 600, "jti": "x", "gen": 0}
     if kind == "expired":
         claims.update(iat=now - 7200, exp=now - 3600)
         return jwt.encode(claims, SECRET, algorithm="HS256")

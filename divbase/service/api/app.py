@@ -13,7 +13,14 @@ from divbase.service.settings import ServiceSettings
 
 def create_app(settings: ServiceSettings | None = None, celery: Any = None) -> FastAPI:
     """Build the API; connections open lazily, so importing or building costs no network."""
-    from divbase.service.api import auth_routes, file_routes, history_routes, project_routes, task_routes
+    from divbase.service.api import (
+        auth_routes,
+        file_routes,
+        history_routes,
+        project_routes,
+        task_routes,
+        token_routes,
+    )
     from divbase.service.api.errors import install_error_handlers
 
     settings = settings or ServiceSettings()
@@ -33,6 +40,7 @@ def create_app(settings: ServiceSettings | None = None, celery: Any = None) -> F
     app.state.s3_presign = _LazyS3(settings, settings.s3_public_endpoint or settings.s3_endpoint)
     install_error_handlers(app)
     app.include_router(auth_routes.router)
+    app.include_router(token_routes.router)
     app.include_router(task_routes.router())
     app.include_router(history_routes.router)
     app.include_router(project_routes.router)

@@ -1,27 +1,43 @@
-"""`/v1/auth`: log in with email and password, renew a session with the refresh token, show who you are."""
+"""`/v1/auth`: log in with email and password, renew a session, log out, show who you are.
+
+Refresh tokens rotate: each is good for one refresh, which revokes it and returns a new pair. Presenting a
+refresh token that was already used (a stolen copy racing its owner) ends every session of the user, as the
+OAuth 2.0 security best practice asks. Logging out revokes the refresh token; `logout-all` ends every session.
+Failed logins are rate limited per account and per client address (`login_guard`).
+"""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from divbase.adapters.database import Database
-from divbase.adapters.tables import ProjectMemberRow, ProjectRow, UserRow
+from divbase.adapters.tables import ProjectMemberRow, ProjectRow, RevokedTokenRow, UserRow
 from divbase.core.errors import NotAuthorized
-from divbase.service.api.deps import CurrentUser, get_db, get_settings, load_active_user, unauthorized
+from divbase.service import login_guard
+from divbase.service.api.deps import CurrentUser, SessionUser, get_db, get_settings, load_active_user, unauthorized
 from divbase.service.api.errors import ErrorBody
-from divbase.service.security import TokenPair, decode, issue_tokens, verify_password
+from divbase.service.security import Claims, TokenPair, decode, issue_tokens, verify_password
 from divbase.service.settings import ServiceSettings
 
 BAD_LOGIN = "Incorrect email or password."
+REUSED = (
+    "This refresh token was already used, so every session of this account has been ended to be safe. "
+    "Log in again with 'divbase auth login'."
+)
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
 
 UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "Not logged in, or the token is invalid or expired"},
+}
+LIMITED: dict[int | str, dict[str, Any]] = {
+    429: {"model": ErrorBody, "description": "Too many failed logins; see Retry-After"},
 }
 INVALID: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorBody, "description": "The request body is malformed"},
@@ -55,19 +71,70 @@ def _find_user(db: Database, email: str) -> UserRow | None:
         return s.scalar(select(UserRow).where(UserRow.email == email.strip().lower()))
 
 
-@router.post("/login", responses={**UNAUTHORIZED, **INVALID})
+def client_address(request: Request) -> str:
+    return request.client.host if request.client is not None else "unknown"
+
+
+def check_login(db: Database, settings: ServiceSettings, email: str, password: str, client: str) -> UserRow | None:
+    """The active user with this email and password, or None; rate limited (HTTP 429) per account and client.
+    The API login and the admin panel both log in through here."""
+    email = email.strip().lower()
+    login_guard.check(db, settings, email, client)
+    user = _find_user(db, email)
+    # Always verify (against a dummy hash for unknown users) so both failures take the same time.
+    matches = verify_password(password, user.password_hash if user is not None else None)
+    if user is None or not matches or not user.is_active:
+        login_guard.record_failure(db, email, client)
+        return None
+    login_guard.clear(db, email)
+    return user
+
+
+@router.post("/login", responses={**UNAUTHORIZED, **INVALID, **LIMITED})
 def login(
     body: LoginRequest,
+    request: Request,
     db: Annotated[Database, Depends(get_db)],
     settings: Annotated[ServiceSettings, Depends(get_settings)],
 ) -> TokenPair:
     """Trade email and password for an access token and a refresh token."""
-    user = _find_user(db, body.email)
-    # Always verify (against a dummy hash for unknown users) so both failures take the same time.
-    matches = verify_password(body.password, user.password_hash if user is not None else None)
-    if user is None or not matches or not user.is_active:
+    user = check_login(db, settings, body.email, body.password, client_address(request))
+    if user is None:
         raise unauthorized(BAD_LOGIN)
-    return issue_tokens(user.id, settings)
+    return issue_tokens(user.id, settings, user.session_generation)
+
+
+def _revoke(db: Database, claims: Claims, reason: str) -> str | None:
+    """Mark the refresh token used. None when that worked, else why it was already revoked (a unique jti
+    makes the loser of two racing refreshes see "rotated")."""
+    try:
+        with db.session() as s:
+            s.add(
+                RevokedTokenRow(
+                    jti=claims.jti,
+                    user_id=claims.user_id,
+                    reason=reason,
+                    expires_at=datetime.fromtimestamp(claims.exp, UTC),
+                )
+            )
+    except IntegrityError:
+        with db.session() as s:
+            return s.scalar(select(RevokedTokenRow.reason).where(RevokedTokenRow.jti == claims.jti)) or "unknown"
+    return None
+
+
+def end_all_sessions(db: Database, user_id: int) -> None:
+    with db.session() as s:
+        s.execute(
+            update(UserRow).where(UserRow.id == user_id).values(session_generation=UserRow.session_generation + 1)
+        )
+
+
+def _refresh_claims(token: str, settings: ServiceSettings) -> Claims:
+    try:
+        return decode(token, settings, "refresh")
+    except NotAuthorized as exc:
+        raise unauthorized(exc.message) from exc
 
 
 @router.post("/refresh", responses={**UNAUTHORIZED, **INVALID})
@@ -76,15 +143,40 @@ def refresh(
     db: Annotated[Database, Depends(get_db)],
     settings: Annotated[ServiceSettings, Depends(get_settings)],
 ) -> TokenPair:
-    """A new token pair for a valid refresh token of an active user."""
-    try:
-        claims = decode(body.refresh_token, settings, "refresh")
-    except NotAuthorized as exc:
-        raise unauthorized(exc.message) from exc
-    user = load_active_user(db, claims.user_id)
+    """A new token pair for a valid, unused refresh token of an active user; the old one stops working."""
+    claims = _refresh_claims(body.refresh_token, settings)
+    user = load_active_user(db, claims.user_id, claims.gen)
     if user is None:
         raise unauthorized()
-    return issue_tokens(user.id, settings)
+    earlier = _revoke(db, claims, "rotated")
+    if earlier == "rotated":  # a copy of a token that was already renewed: someone else may hold it
+        end_all_sessions(db, user.id)
+        raise unauthorized(REUSED)
+    if earlier is not None:
+        raise unauthorized()
+    return issue_tokens(user.id, settings, user.session_generation)
+
+
+@router.post("/logout", status_code=204, responses=INVALID)
+def logout(
+    body: RefreshRequest,
+    db: Annotated[Database, Depends(get_db)],
+    settings: Annotated[ServiceSettings, Depends(get_settings)],
+) -> Response:
+    """Revoke a refresh token (the session cannot be renewed). Invalid tokens are ignored: logging out never fails."""
+    try:
+        claims = decode(body.refresh_token, settings, "refresh")
+    except NotAuthorized:
+        return Response(status_code=204)
+    _revoke(db, claims, "logout")
+    return Response(status_code=204)
+
+
+@router.post("/logout-all", status_code=204, responses=UNAUTHORIZED)
+def logout_all(user: SessionUser, db: Annotated[Database, Depends(get_db)]) -> Response:
+    """End every session of your account on every device (personal access tokens stay valid)."""
+    end_all_sessions(db, user.id)
+    return Response(status_code=204)
 
 
 @router.get("/whoami", responses=UNAUTHORIZED)
