@@ -101,6 +101,19 @@ def set_password(
     done(f"Password of {email.strip().lower()} changed.", as_json)
 
 
+@app.command("set-active")
+def set_active(
+    email: str = typer.Argument(..., help="The user's email address."),
+    active: bool = typer.Option(..., "--active/--inactive", help="Let the user in, or lock them out."),
+    as_json: bool = json_option(),
+) -> None:
+    """Deactivate a user (they cannot log in; their sessions and tokens stop working) or reactivate them."""
+    with _database() as db:
+        _admin().set_active(db, email, active)
+    state = "active" if active else "inactive"
+    done(f"{email.strip().lower()} is now {state}.", as_json, email=email.strip().lower(), active=active)
+
+
 @app.command("create-project")
 def create_project(
     name: str = typer.Argument(..., help="Project name: 3-63 lowercase letters, digits and '-'."),

@@ -199,6 +199,21 @@ def test_cli_set_password(db: Database, pg_url: str, cli: Callable[..., Result])
     row = user_row(db, address)
     assert row is not None and row.password_hash
     assert verify_password("another fine password", row.password_hash)
+    assert row.session_generation == 1  # earlier sessions ended
+
+
+def test_cli_deactivates_and_reactivates(db: Database, pg_url: str, cli: Callable[..., Result]) -> None:
+    address = email()
+    admin.create_user(db, address, PASSWORD)
+    result = cli(pg_url, "set-active", address, "--inactive")
+    assert result.exit_code == 0 and "is now inactive" in result.output
+    row = user_row(db, address)
+    assert row is not None and not row.is_active
+    assert cli(pg_url, "set-active", address, "--active").exit_code == 0
+    row = user_row(db, address)
+    assert row is not None and row.is_active
+    missing = cli(pg_url, "set-active", "nobody-here@example.org", "--inactive")
+    assert isinstance(missing.exception, NotFound) and "nobody-here@example.org" in str(missing.exception)
 
 
 def test_cli_create_project_with_bucket(db: Database, pg_url: str, cli: Callable[..., Result]) -> None:
