@@ -158,7 +158,8 @@ class Api:
         return str(token)
 
     def _refresh(self, refused: str | None) -> bool:
-        """Renew the stored session after `refused` was turned down; True when a new access token is stored."""
+        """Renew the stored session after `refused` was turned down: True when a new access token is stored,
+        False when there is no session to renew; NotAuthorized (tokens forgotten) when the server ends it."""
         if os.environ.get("DIVBASE_TOKEN"):
             return False
         with tokens_lock():
@@ -171,8 +172,8 @@ class Api:
                 body = {"refresh_token": tokens["refresh_token"]}
                 fresh = self.call("POST", "/v1/auth/refresh", body=body, auth=False)
             except NotAuthorized:
-                forget_tokens()
-                return False
+                forget_tokens()  # the session is over; say why (expired, logged out, or ended by reuse)
+                raise
             save_tokens({**tokens, **fresh})
         return True
 

@@ -88,7 +88,9 @@ def test_a_rotated_away_refresh_token_ends_the_session(world: World, client: Cli
     thief = httpx.post(f"{world.stack.api_url}/v1/auth/refresh", json={"refresh_token": stolen}, timeout=30)
     assert thief.status_code == 200
     client.store({**client.tokens, "access_token": expired_access(uid)})
-    refused(client("task-history", "user"))
+    reused = client("task-history", "user")
+    refused(reused)
+    assert "already used, so every session of this account has been ended" in reused.stderr
     assert not (client.home / "tokens.json").exists()
     renewed = thief.json()["access_token"]  # the thief's pair died with the reuse
     assert (
