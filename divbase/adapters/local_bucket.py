@@ -250,6 +250,11 @@ class LocalBucket:
         with open(source, "rb") as handle:
             return self._write(key, handle)
 
+    def keep(self, key: str) -> None:
+        """Keep the current content of `key` in the versions store too (a hard link, else a copy), so that
+        deleting or replacing the file outside divbase does not lose it (editing it in place still would)."""
+        self._archive(key, self._existing(key), None, move=False)
+
     def _versions_dir(self, key: str) -> Path:
         check_key(key)
         return self.root / STATE_DIR / VERSIONS_DIR / key

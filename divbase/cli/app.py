@@ -52,7 +52,7 @@ def root(
 
 
 def _build() -> typer.Typer:
-    from divbase.cli import account, dimensions, files, history, metadata, serve
+    from divbase.cli import account, dimensions, files, history, metadata, serve, versions
     from divbase.cli.run import register
 
     run_app = typer.Typer(no_args_is_help=True, help="Run a task in-process on a local bucket directory.")
@@ -64,6 +64,7 @@ def _build() -> typer.Typer:
     app.add_typer(history.task_app, name="task")
     app.add_typer(dimensions.app, name="dimensions")
     app.add_typer(files.app, name="files")
+    app.add_typer(versions.app, name="version")
     app.command("validate-metadata")(metadata.validate_metadata)
     app.add_typer(account.auth_app, name="auth")
     app.add_typer(account.config_app, name="config")

@@ -121,15 +121,18 @@ def download(
     file_list: Path | None = _file_list_option(),
     dest: Path = typer.Option(Path("."), "--download-dir", "-d", help="Where to write them (key paths kept)."),
     version: str | None = _version_option(),
+    project_version: str | None = typer.Option(
+        None, "--project-version", help="Files as recorded in this project version (all of them if no keys given)."
+    ),
     directory: Path | None = bucket_dir_option(),
     project: str | None = _project_option(),
     as_json: bool = json_option(),
 ) -> None:
     """Download files (verified against their checksum; existing local files are replaced)."""
-    names = _keys(keys, file_list, single=version is not None)
-    targets = [_target(dest, key) for key in names]
+    wanted = _wanted(keys, file_list, version, project_version, directory, project)
+    targets = [_target(dest, key) for key in wanted]
     store = _store(directory, project)
-    done = [store.download(key, target, version) for key, target in zip(names, targets, strict=True)]
+    done = [store.download(key, target, wanted[key]) for key, target in zip(wanted, targets, strict=True)]
     if as_json:
         emit_json({"downloaded": done})
     for row in done:
@@ -242,6 +245,25 @@ def _keys(keys: list[str] | None, file_list: Path | None, single: bool = False) 
     if single and len(unique) != 1:
         raise InvalidInput("--version needs exactly one file.", "Give one key with --version.")
     return unique
+
+
+def _wanted(
+    keys: list[str] | None,
+    file_list: Path | None,
+    version: str | None,
+    project_version: str | None,
+    directory: Path | None,
+    project: str | None,
+) -> dict[str, str | None]:
+    """`{key: version}` to download: the given version, or the one recorded in `project_version`."""
+    if project_version is None:
+        return dict.fromkeys(_keys(keys, file_list, single=version is not None), version)
+    if version is not None:
+        raise InvalidInput("--version and --project-version cannot be combined.", "Give one of them.")
+    from divbase.cli.versions import pinned
+
+    names = _keys(keys, file_list) if keys or file_list else []
+    return dict(pinned(project_version, names, directory, project))
 
 
 def _target(dest: Path, key: str) -> Path:

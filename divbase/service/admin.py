@@ -114,9 +114,13 @@ def set_password(db: Database, email: str, password: str) -> None:
 
 
 def set_active(db: Database, email: str, active: bool) -> None:
-    """Deactivate (or reactivate) a user: inactive users cannot log in and their tokens stop working."""
+    """Deactivate (or reactivate) a user: inactive users cannot log in and their tokens stop working; the
+    sessions they had stay ended after a reactivation."""
     with db.session() as s:
-        _user(s, email).is_active = active
+        user = _user(s, email)
+        if user.is_active and not active:
+            user.session_generation += 1
+        user.is_active = active
 
 
 # -- projects -----------------------------------------------------------------------------------------

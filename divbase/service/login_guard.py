@@ -15,7 +15,8 @@ from fastapi import HTTPException
 from sqlalchemy import delete, func, select
 
 from divbase.adapters.database import Database
-from divbase.adapters.tables import LoginFailureRow
+from divbase.adapters.tables import LoginFailureRow, UserRow
+from divbase.service.security import verify_password
 from divbase.service.settings import ServiceSettings
 
 
@@ -71,3 +72,18 @@ def purge(db: Database, settings: ServiceSettings) -> int:
     with db.session() as s:
         result = s.execute(delete(LoginFailureRow).where(LoginFailureRow.at < _since(settings)))
         return int(getattr(result, "rowcount", 0) or 0)
+
+
+def authenticate(db: Database, settings: ServiceSettings, email: str, password: str, client: str) -> UserRow | None:
+    """The active user with this email and password, or None; HTTP 429 while the account or client is locked."""
+    email = email.strip().lower()
+    check(db, settings, email, client)
+    with db.session() as s:
+        user = s.scalar(select(UserRow).where(UserRow.email == email))
+    # Always verify (against a dummy hash for unknown users) so both failures take the same time.
+    matches = verify_password(password, user.password_hash if user is not None else None)
+    if user is None or not matches or not user.is_active:
+        record_failure(db, email, client)
+        return None
+    clear(db, email)
+    return user

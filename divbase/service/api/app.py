@@ -20,6 +20,7 @@ def create_app(settings: ServiceSettings | None = None, celery: Any = None) -> F
         project_routes,
         task_routes,
         token_routes,
+        version_routes,
     )
     from divbase.service.api.errors import install_error_handlers
 
@@ -45,11 +46,15 @@ def create_app(settings: ServiceSettings | None = None, celery: Any = None) -> F
     app.include_router(history_routes.router)
     app.include_router(project_routes.router)
     app.include_router(file_routes.router)
+    app.include_router(version_routes.router)
 
     @app.get("/v1/health", tags=["health"])
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
+    from divbase.service.admin_panel import mount_admin
+
+    mount_admin(app, settings, app.state.db)
     return app
 
 

@@ -22,7 +22,7 @@ from divbase.core.errors import NotAuthorized
 from divbase.service import login_guard
 from divbase.service.api.deps import CurrentUser, SessionUser, get_db, get_settings, load_active_user, unauthorized
 from divbase.service.api.errors import ErrorBody
-from divbase.service.security import Claims, TokenPair, decode, issue_tokens, verify_password
+from divbase.service.security import Claims, TokenPair, decode, issue_tokens
 from divbase.service.settings import ServiceSettings
 
 BAD_LOGIN = "Incorrect email or password."
@@ -66,28 +66,8 @@ class WhoAmI(BaseModel):
     projects: list[ProjectRole]
 
 
-def _find_user(db: Database, email: str) -> UserRow | None:
-    with db.session() as s:
-        return s.scalar(select(UserRow).where(UserRow.email == email.strip().lower()))
-
-
 def client_address(request: Request) -> str:
     return request.client.host if request.client is not None else "unknown"
-
-
-def check_login(db: Database, settings: ServiceSettings, email: str, password: str, client: str) -> UserRow | None:
-    """The active user with this email and password, or None; rate limited (HTTP 429) per account and client.
-    The API login and the admin panel both log in through here."""
-    email = email.strip().lower()
-    login_guard.check(db, settings, email, client)
-    user = _find_user(db, email)
-    # Always verify (against a dummy hash for unknown users) so both failures take the same time.
-    matches = verify_password(password, user.password_hash if user is not None else None)
-    if user is None or not matches or not user.is_active:
-        login_guard.record_failure(db, email, client)
-        return None
-    login_guard.clear(db, email)
-    return user
 
 
 @router.post("/login", responses={**UNAUTHORIZED, **INVALID, **LIMITED})
@@ -98,7 +78,7 @@ def login(
     settings: Annotated[ServiceSettings, Depends(get_settings)],
 ) -> TokenPair:
     """Trade email and password for an access token and a refresh token."""
-    user = check_login(db, settings, body.email, body.password, client_address(request))
+    user = login_guard.authenticate(db, settings, body.email, body.password, client_address(request))
     if user is None:
         raise unauthorized(BAD_LOGIN)
     return issue_tokens(user.id, settings, user.session_generation)
