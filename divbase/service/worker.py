@@ -56,7 +56,10 @@ def _config(settings: ServiceSettings) -> dict[str, Any]:
         },
         "task_queues": [Queue(name) for name in (*QUEUES, "celery")],  # type: ignore[no-untyped-call]
         "task_default_queue": "celery",
-        "task_routes": {spec.celery_name: {"queue": spec.queue} for spec in specs},
+        "task_routes": {
+            **{spec.celery_name: {"queue": spec.queue} for spec in specs},
+            **{cron.name: {"queue": "celery"} for cron in CRON_TASKS},
+        },
         "beat_schedule": {
             c.name: {"task": c.name, "schedule": settings.cron_every_seconds or c.every_seconds} for c in CRON_TASKS
         },
@@ -97,7 +100,7 @@ def _register(app: Celery, spec: TaskSpec, services: WorkerServices, settings: S
 
 
 def _register_cron(app: Celery, cron: CronSpec, services: WorkerServices) -> None:
-    @app.task(name=cron.name, queue="celery")  # type: ignore[untyped-decorator]
+    @app.task(name=cron.name)  # type: ignore[untyped-decorator]
     def run() -> dict[str, Any]:
         return cron.handler(services)
 

@@ -25,6 +25,10 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None, str, set[int]]] = [
     ("GET", "/v1/task-history/projects/alpha", None, "READ", {200}),
     ("GET", "/v1/projects/alpha/dimensions", None, "READ", {200}),
     ("GET", "/v1/projects/alpha/files/download-url?key=missing.vcf.gz", None, "READ", {404}),
+    ("GET", "/v1/projects/alpha/versions", None, "READ", {200}),
+    # made (201), or refused as a duplicate of the previous caller's or on an empty project (400)
+    ("POST", "/v1/projects/alpha/versions", {"name": "roles-check"}, "QUERY", {201, 400}),
+    ("DELETE", "/v1/projects/alpha/versions/no-such-version", None, "EDIT", {404}),
 ]
 ORDER = ("READ", "QUERY", "EDIT", "MANAGE")
 
@@ -94,7 +98,8 @@ def test_login_and_whoami_through_the_cli(world: World) -> None:
 def test_openapi_lists_every_status(world: World) -> None:
     spec = world.api("GET", "/openapi.json", user=None).json()
     for method, path, _body, _needed, _ok in ROUTES:
-        operation = spec["paths"][path.split("?")[0].replace("alpha", "{project}")][method.lower()]
+        template = path.split("?")[0].replace("alpha", "{project}").replace("no-such-version", "{name}")
+        operation = spec["paths"][template][method.lower()]
         assert {"401", "403", "404"} <= set(operation["responses"]), path
 
 
