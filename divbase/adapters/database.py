@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -280,11 +280,11 @@ class Database:
                 skipped=tuple(Skipped(r.key, r.version, r.reason) for r in skipped),
             )
 
-    def save_file(self, project_id: int, dims: FileDims) -> None:
-        """Upsert one indexed file (one transaction per file, so finished work survives a later failure)."""
+    def save_dimensions(self, project_id: int, files: Sequence[FileDims], skipped: Sequence[Skipped] = ()) -> None:
+        """Upsert indexed files and skipped objects, in one transaction."""
         with self.session() as s:
-            _forget(s, project_id, [dims.key])
-            s.add(
+            _forget(s, project_id, [d.key for d in files] + [k.key for k in skipped])
+            s.add_all(
                 VcfFileRow(
                     project_id=project_id,
                     key=dims.key,
@@ -295,14 +295,12 @@ class Database:
                     samples=list(dims.samples),
                     scaffolds=list(dims.scaffolds),
                     header_contigs=list(dims.header_contigs),
-                    well_formed=dims.well_formed,
                 )
+                for dims in files
             )
-
-    def save_skipped(self, project_id: int, skipped: Skipped) -> None:
-        with self.session() as s:
-            _forget(s, project_id, [skipped.key])
-            s.add(VcfSkippedRow(project_id=project_id, key=skipped.key, version=skipped.version, reason=skipped.reason))
+            s.add_all(
+                VcfSkippedRow(project_id=project_id, key=k.key, version=k.version, reason=k.reason) for k in skipped
+            )
 
     def forget(self, project_id: int, keys: list[str]) -> None:
         with self.session() as s:
@@ -323,7 +321,6 @@ def _file_dims(row: VcfFileRow) -> FileDims:
         scaffolds=tuple(row.scaffolds),
         header_contigs=tuple(row.header_contigs),
         variant_count=row.variant_count,
-        well_formed=row.well_formed,
     )
 
 

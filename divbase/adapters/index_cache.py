@@ -1,4 +1,6 @@
-"""CSI indexes of bucket objects, built once per object version and reused by every query."""
+"""CSI indexes of bucket objects, built once per object version and reused by every query; and, next to
+them, whether an object's record lines all have the columns its header implies (checked the first time a
+query would copy the whole file unchanged, then remembered)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from divbase.adapters.bcftools import Bcftools
+from divbase.adapters.record_check import well_formed
 from divbase.core.ports import ObjectInfo
 
 
@@ -36,6 +39,16 @@ class IndexCache:
             Path(tmp).unlink(missing_ok=True)
         self.built += 1
         return target
+
+    def rows_ok(self, obj: ObjectInfo, local: Path, sample_count: int) -> bool:
+        """True when every record line of `obj` has the column count of its header (remembered per version)."""
+        good, bad = (self.directory / f"{obj.version}.rows-{state}" for state in ("ok", "bad"))
+        if good.exists() or bad.exists():
+            return good.exists()
+        ok = well_formed(local, sample_count)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        (good if ok else bad).touch()
+        return ok
 
 
 def indexed(path: Path, index: Path) -> str:

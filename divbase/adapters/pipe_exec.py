@@ -22,16 +22,25 @@ TEMP_INDEXED = "b1"
 (e.g. after `view -a` leaves records with ALT '.'), so merge inputs are always indexed."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class Input:
-    """A part's input: the VCF's local path and its cached index."""
+    """A part's input: the VCF's local path, its cached index, and how to learn (once) whether its record
+    lines all have the columns its header implies."""
 
     path: Path
     index: Path
+    check_rows: Callable[[], bool]
+    _rows_ok: bool | None = None
 
     @property
     def spec(self) -> str:
         return indexed(self.path, self.index)
+
+    @property
+    def rows_ok(self) -> bool:
+        if self._rows_ok is None:
+            self._rows_ok = self.check_rows()
+        return self._rows_ok
 
 
 @dataclass
@@ -44,12 +53,12 @@ class Executor:
     def run(self, plan: Plan, command: Command, inputs: Sequence[Input], result: Path) -> None:
         """Write the bgzipped result VCF and its CSI index (`<result>.csi`)."""
         final_direct = not plan.sort and not plan.merge and len(plan.parts) == 1
-        if final_direct and _passes_through(plan.parts[0], command):
+        if final_direct and _passes_through(plan.parts[0], command, inputs[0]):
             self.log("The selection covers the whole file with no filter: copying it unchanged.")
             shutil.copyfile(inputs[0].path, result)
             shutil.copyfile(inputs[0].index, f"{result}.csi")
             return
-        units = self._units(plan, command)
+        units = self._units(plan, command, inputs)
         target = result if final_direct else None
         with ThreadPoolExecutor(max_workers=max(1, self.jobs)) as pool:
             try:
@@ -63,14 +72,14 @@ class Executor:
             self._combine(plan, outs, result)
         self._run(["index", "-f", str(result)], "indexing the result", result.name)
 
-    def _units(self, plan: Plan, command: Command) -> list[tuple[int, tuple[str, ...] | None]]:
+    def _units(self, plan: Plan, command: Command, inputs: Sequence[Input]) -> list[tuple[int, tuple[str, ...] | None]]:
         """(part, contigs) work units. With more CPUs than files, a file is split into contiguous runs of
         its contigs (in file order), subset in parallel, then joined without recompression."""
         spare = self.jobs // max(1, len(plan.parts))
         units: list[tuple[int, tuple[str, ...] | None]] = []
         for i, part in enumerate(plan.parts):
             contigs = part.file.scaffolds
-            if spare < 2 or len(contigs) < 2 or command.has_regions or _passes_through(part, command):
+            if spare < 2 or len(contigs) < 2 or command.has_regions or _passes_through(part, command, inputs[i]):
                 units.append((i, None))
                 continue
             count = min(spare, len(contigs))
@@ -127,7 +136,7 @@ class Executor:
 
     def _part(self, i: int, plan: Plan, command: Command, source: Input, result: Path | None) -> str:
         part = plan.parts[i]
-        if _passes_through(part, command):
+        if _passes_through(part, command, source):
             return source.spec
         current = source.spec
         for seg in range(len(command.segments)):
@@ -214,6 +223,9 @@ class Executor:
         self.bcftools.run(argv, operation=operation, target=target, cwd=self.workdir)
 
 
-def _passes_through(part: Part, command: Command) -> bool:
-    """The part is the whole file unchanged: every sample in header order and no option touches records."""
-    return part.whole_file and part.file.well_formed and not command.filters_records and not command.has_regions
+def _passes_through(part: Part, command: Command, source: Input) -> bool:
+    """The part is the whole file unchanged: every sample in header order and no option touches records.
+    A file whose record lines do not match its header is never copied, so bcftools reports it as upstream."""
+    if not part.whole_file or command.filters_records or command.has_regions:
+        return False
+    return source.rows_ok

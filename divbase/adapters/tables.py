@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Bump whenever a table or column changes: local SQLite state of another version is set aside."""
 
 
@@ -125,7 +125,6 @@ class VcfFileRow(Stamped, Base):
     samples: Mapped[list[str]] = mapped_column(JSON)
     scaffolds: Mapped[list[str]] = mapped_column(JSON)
     header_contigs: Mapped[list[str]] = mapped_column(JSON)
-    well_formed: Mapped[bool] = mapped_column(default=True)
 
 
 class VcfSkippedRow(Stamped, Base):

@@ -30,8 +30,6 @@ class FileDims:
     header_contigs: tuple[str, ...]
     """Contigs declared by ##contig lines, in header order."""
     variant_count: int
-    well_formed: bool = True
-    """Every record line has the column count the header implies (checked without parsing genotypes)."""
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from datetime import UTC, datetime
@@ -102,7 +103,9 @@ def _query(ctx: TaskContext, kw: BcftoolsPipeRequest) -> BcftoolsPipeResult:
     inputs = []
     for p in plan.parts:
         path = ctx.bucket.fetch(p.file.key, ctx.workdir)
-        inputs.append(Input(path, ctx.indexes.ensure(objects[p.file.key], path)))
+        obj = objects[p.file.key]
+        check = functools.partial(ctx.indexes.rows_ok, obj, path, len(p.file.samples))
+        inputs.append(Input(path, ctx.indexes.ensure(obj, path), check))
     local = ctx.workdir / "result.vcf.gz"
     Executor(ctx.bcftools, ctx.workdir, ctx.jobs, ctx.log).run(plan, command, inputs, local)
     key = f"{RESULT_PREFIX}{ctx.task_number}.vcf.gz"

@@ -7,7 +7,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pydantic import BaseModel
 
 from divbase.adapters.index_cache import indexed
-from divbase.adapters.record_check import well_formed
 from divbase.core.bcftools_errors import short_reason
 from divbase.core.dimensions import (
     SKIP_DIVBASE_RESULT,
@@ -46,20 +45,17 @@ def run(ctx: TaskContext, _kw: DimensionsUpdateRequest) -> DimensionsUpdateResul
     plan = plan_update(objects, ctx.db.dimensions(ctx.project_id))
     if plan.deleted:
         ctx.db.forget(ctx.project_id, list(plan.deleted))
-    for obj in plan.results:
-        ctx.db.save_skipped(ctx.project_id, Skipped(obj.key, obj.version, SKIP_DIVBASE_RESULT))
+    skipped = [Skipped(obj.key, obj.version, SKIP_DIVBASE_RESULT) for obj in plan.results]
     with ThreadPoolExecutor(max_workers=max(1, ctx.jobs)) as pool:
         outcomes = list(pool.map(lambda obj: _index_one(ctx, obj), plan.to_index))
-    refused = []
-    for obj, outcome in zip(plan.to_index, outcomes, strict=True):
-        if isinstance(outcome, FileDims):
-            ctx.db.save_file(ctx.project_id, outcome)
-        else:
-            ctx.db.save_skipped(ctx.project_id, Skipped(obj.key, obj.version, outcome))
-            refused.append(Refused(key=obj.key, reason=outcome))
-            ctx.log(f"{obj.key}: {outcome}")
+    files = [outcome for outcome in outcomes if isinstance(outcome, FileDims)]
+    failed = [(obj, why) for obj, why in zip(plan.to_index, outcomes, strict=True) if isinstance(why, str)]
+    refused = [Refused(key=obj.key, reason=why) for obj, why in failed]
+    ctx.db.save_dimensions(ctx.project_id, files, skipped + [Skipped(obj.key, obj.version, why) for obj, why in failed])
+    for item in refused:
+        ctx.log(f"{item.key}: {item.reason}")
     return DimensionsUpdateResult(
-        indexed=[o.key for o, out in zip(plan.to_index, outcomes, strict=True) if isinstance(out, FileDims)],
+        indexed=[f.key for f in files],
         unchanged=len(plan.unchanged),
         deleted=list(plan.deleted),
         skipped_results=[o.key for o in plan.results],
@@ -86,16 +82,8 @@ def _dimensions(ctx: TaskContext, obj: ObjectInfo) -> FileDims:
         raise VcfError(f"{obj.key} has an invalid VCF header: it has no #CHROM line.") from None
     if dups := duplicate_samples(samples):
         raise VcfError(f"{obj.key} contains duplicate sample IDs in the header: {', '.join(dups)}.")
-    with ThreadPoolExecutor(max_workers=1) as side:
-        check = side.submit(well_formed, path, len(samples))
-        index = ctx.indexes.ensure(obj, path)
-        stats = ctx.bcftools.run(["index", "-s", indexed(path, index)], operation="reading index stats", target=obj.key)
-        rows_ok = check.result()
-    if not rows_ok:
-        ctx.log(
-            f"{obj.key}: some record lines do not have the columns the header implies; queries will fail "
-            "on them with a clear message."
-        )
+    index = ctx.indexes.ensure(obj, path)
+    stats = ctx.bcftools.run(["index", "-s", indexed(path, index)], operation="reading index stats", target=obj.key)
     rows = [line.split("\t") for line in stats.splitlines() if line.strip()]
     return FileDims(
         key=obj.key,
@@ -105,7 +93,6 @@ def _dimensions(ctx: TaskContext, obj: ObjectInfo) -> FileDims:
         scaffolds=tuple(r[0] for r in rows),
         header_contigs=contigs,
         variant_count=sum(int(r[2]) for r in rows if len(r) > 2 and r[2].isdigit()),
-        well_formed=rows_ok,
     )
 
 

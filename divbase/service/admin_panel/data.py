@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 from starlette.requests import Request
-from starlette_admin import BooleanField, DateTimeField, IntegerField, StringField, TextAreaField
+from starlette_admin import DateTimeField, IntegerField, StringField, TextAreaField
 from starlette_admin.exceptions import FormValidationError
 
 from divbase.adapters.tables import ProjectVersionRow, VcfFileRow, VcfSkippedRow
@@ -38,7 +38,6 @@ class VcfFileView(ReadOnlyView):
             IntegerField("size", label="Bytes"),
             IntegerField("variant_count", label="Variants"),
             IntegerField("sample_count", label="Samples"),
-            BooleanField("well_formed"),
             json_detail("samples", label="Sample names (header order)"),
             json_detail("scaffolds"),
             json_detail("header_contigs"),
