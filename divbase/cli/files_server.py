@@ -14,7 +14,6 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -30,7 +29,7 @@ from divbase.adapters.s3_etag import (
     verify_download,
 )
 from divbase.cli.output import QUIET
-from divbase.cli.remote import Api, Config
+from divbase.cli.remote import ServerProject
 from divbase.core.errors import DivbaseError, InvalidInput, NotAuthorized, NotFound, TaskError, Unavailable
 from divbase.core.filenames import batches
 
@@ -40,23 +39,8 @@ _TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 Advance = Callable[[int], None]
 
 
-@dataclass
-class ServerStore:
-    api: Api
-    project: str
-
-    @classmethod
-    def connect(cls, project: str | None) -> ServerStore:
-        config = Config.load()
-        return cls(Api(config.url), config.project(project))
-
-    @property
-    def where(self) -> str:
-        return f"project '{self.project}'"
-
-    @property
-    def base(self) -> str:
-        return f"/v1/projects/{self.project}/files"
+class ServerStore(ServerProject):
+    RESOURCE = "files"
 
     def ls(self, prefix: str) -> list[dict[str, Any]]:
         files: list[dict[str, Any]] = self.api.call("GET", self.base, params={"prefix": prefix})["files"]

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Self
 
 import typer
 
@@ -176,6 +176,28 @@ class Api:
                 raise
             save_tokens({**tokens, **fresh})
         return True
+
+
+@dataclass
+class ServerProject:
+    """A project on the server and the API to reach it; `RESOURCE` names the routes under the project."""
+
+    api: Api
+    project: str
+    RESOURCE: ClassVar[str] = ""
+
+    @classmethod
+    def connect(cls, project: str | None) -> Self:
+        config = Config.load()
+        return cls(Api(config.url), config.project(project))
+
+    @property
+    def where(self) -> str:
+        return f"project '{self.project}'"
+
+    @property
+    def base(self) -> str:
+        return f"/v1/projects/{self.project}/{self.RESOURCE}"
 
 
 TASK_ERRORS = {"TaskError", *(cls.__name__ for cls in TaskError.__subclasses__())}

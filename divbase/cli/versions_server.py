@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from divbase.cli.remote import Api, Config
+from divbase.cli.remote import ServerProject
 
 
-@dataclass
-class ServerVersions:
-    api: Api
-    project: str
-
-    @classmethod
-    def connect(cls, project: str | None) -> ServerVersions:
-        config = Config.load()
-        return cls(Api(config.url), config.project(project))
-
-    @property
-    def where(self) -> str:
-        return f"project '{self.project}'"
-
-    @property
-    def base(self) -> str:
-        return f"/v1/projects/{self.project}/versions"
+class ServerVersions(ServerProject):
+    RESOURCE = "versions"
 
     def _one(self, name: str) -> str:
         """The path of one version (its name percent-encoded: names may hold spaces, '?', '#', '%')."""

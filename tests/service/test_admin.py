@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -20,14 +20,6 @@ from divbase.service.admin import Member
 from divbase.service.security import verify_password
 
 PASSWORD = "a good long password"
-
-
-@pytest.fixture(scope="module")
-def db(pg_url: str) -> Iterator[Database]:
-    database = Database.from_url(pg_url)
-    database.create_tables()
-    yield database
-    database.engine.dispose()
 
 
 def unique(prefix: str) -> str:

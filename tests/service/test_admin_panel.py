@@ -7,13 +7,10 @@ Celery's own database result backend).
 
 from __future__ import annotations
 
-import json
 import pickle
-import re
 import uuid
 from collections.abc import Iterator
 from html import unescape
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -41,8 +38,8 @@ from divbase.service.api.app import create_app
 from divbase.service.security import issue_tokens, new_personal_token, verify_password
 from divbase.service.settings import ServiceSettings
 from divbase.tasks.registry import tasks
+from tests.service.panelkit import PASSWORD, list_rows, login, redirected_to_login
 
-PASSWORD = "a good long password"
 CLIENT = ("admin-panel-test", 50000)
 CSRF_COOKIE = "starlette_admin_csrftoken"
 
@@ -89,13 +86,6 @@ def make_project(db: Database) -> tuple[int, str]:
     return admin.create_project(db, name, f"divbase-{name}"), name
 
 
-def login(client: TestClient, email: str, password: str = PASSWORD) -> httpx.Response:
-    page = client.get("/admin/login")
-    token = re.search(r'name="csrftoken" value="([^"]+)"', page.text)
-    assert token is not None, page.text
-    return client.post("/admin/login", data={"username": email, "password": password, "csrftoken": token.group(1)})
-
-
 @pytest.fixture
 def panel(client: TestClient, db: Database) -> TestClient:
     """A client logged in as a fresh admin."""
@@ -107,48 +97,6 @@ def panel(client: TestClient, db: Database) -> TestClient:
 def post_form(client: TestClient, path: str, data: dict[str, str]) -> httpx.Response:
     client.get(path)  # sets the CSRF cookie
     return client.post(path, data={**data, "csrftoken": client.cookies[CSRF_COOKIE]})
-
-
-def redirected_to_login(response: httpx.Response) -> bool:
-    return response.status_code == 303 and "/admin/login" in response.headers["location"]
-
-
-class _ListTable(HTMLParser):
-    """The rows of a starlette-admin list page: {column: text, or the decoded JSON of a JSON cell}."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.rows: list[dict[str, Any]] = []
-        self.column: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        found = dict(attrs)
-        if tag == "tr" and "data-sa-pk" in found:
-            self.rows.append({})
-        elif tag == "td" and self.rows and found.get("data-column"):
-            self.column = found["data-column"]
-            self.rows[-1][self.column] = ""
-        elif self.column and found.get("data-json") is not None:
-            self.rows[-1][self.column] = json.loads(found["data-json"] or "null")
-            self.column = None
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "td" and self.column:
-            text = self.rows[-1][self.column].strip()
-            self.rows[-1][self.column] = None if text == "-null-" else text
-            self.column = None
-
-    def handle_data(self, data: str) -> None:
-        if self.column:
-            self.rows[-1][self.column] += data
-
-
-def list_rows(client: TestClient, key: str, **params: str) -> list[dict[str, Any]]:
-    response = client.get(f"/admin/{key}/list", params={"page_size": "100", **params})
-    assert response.status_code == 200, response.text
-    table = _ListTable()
-    table.feed(response.text)
-    return table.rows
 
 
 # -- who gets in ----------------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import jwt
@@ -19,26 +18,10 @@ from tests.service.authkit import (
     SETTINGS,
     assert_401,
     bearer,
-    build_app,
     crafted,
     make_project,
     make_user,
 )
-
-
-@pytest.fixture(scope="module")
-def db(pg_url: str) -> Iterator[Database]:
-    database = Database.from_url(pg_url)
-    database.create_tables()
-    yield database
-    database.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def client(db: Database) -> Iterator[TestClient]:
-    with TestClient(build_app(db)) as test_client:
-        yield test_client
-
 
 # -- login --------------------------------------------------------------------------------------------
 

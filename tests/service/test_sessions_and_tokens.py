@@ -3,11 +3,9 @@ real PostgreSQL database through TestClient."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, select, update
 
@@ -21,20 +19,6 @@ from tests.service.authkit import PASSWORD, SETTINGS, User, assert_401, bearer, 
 BAD_PAT = (
     "This personal access token is invalid, expired or revoked. Create a new one with 'divbase auth token create'."
 )
-
-
-@pytest.fixture(scope="module")
-def db(pg_url: str) -> Iterator[Database]:
-    database = Database.from_url(pg_url)
-    database.create_tables()
-    yield database
-    database.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def client(db: Database) -> Iterator[TestClient]:
-    with TestClient(build_app(db)) as test_client:
-        yield test_client
 
 
 def login(client: TestClient, user: User, password: str = PASSWORD) -> Any:
