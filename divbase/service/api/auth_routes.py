@@ -9,9 +9,9 @@ Failed logins are rate limited per account and per client address (`login_guard`
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -20,7 +20,7 @@ from divbase.adapters.database import Database
 from divbase.adapters.tables import ProjectMemberRow, ProjectRow, RevokedTokenRow, UserRow
 from divbase.core.errors import NotAuthorized
 from divbase.service import login_guard
-from divbase.service.api.deps import CurrentUser, SessionUser, get_db, get_settings, load_active_user, unauthorized
+from divbase.service.api.deps import CurrentUser, Db, SessionUser, Settings, load_active_user, unauthorized
 from divbase.service.api.errors import ErrorBody
 from divbase.service.security import Claims, TokenPair, decode, issue_tokens
 from divbase.service.settings import ServiceSettings
@@ -74,8 +74,8 @@ def client_address(request: Request) -> str:
 def login(
     body: LoginRequest,
     request: Request,
-    db: Annotated[Database, Depends(get_db)],
-    settings: Annotated[ServiceSettings, Depends(get_settings)],
+    db: Db,
+    settings: Settings,
 ) -> TokenPair:
     """Trade email and password for an access token and a refresh token."""
     user = login_guard.authenticate(db, settings, body.email, body.password, client_address(request))
@@ -120,8 +120,8 @@ def _refresh_claims(token: str, settings: ServiceSettings) -> Claims:
 @router.post("/refresh", responses={**UNAUTHORIZED, **INVALID})
 def refresh(
     body: RefreshRequest,
-    db: Annotated[Database, Depends(get_db)],
-    settings: Annotated[ServiceSettings, Depends(get_settings)],
+    db: Db,
+    settings: Settings,
 ) -> TokenPair:
     """A new token pair for a valid, unused refresh token of an active user; the old one stops working."""
     claims = _refresh_claims(body.refresh_token, settings)
@@ -140,8 +140,8 @@ def refresh(
 @router.post("/logout", status_code=204, responses=INVALID)
 def logout(
     body: RefreshRequest,
-    db: Annotated[Database, Depends(get_db)],
-    settings: Annotated[ServiceSettings, Depends(get_settings)],
+    db: Db,
+    settings: Settings,
 ) -> Response:
     """Revoke a refresh token (the session cannot be renewed). Invalid tokens are ignored: logging out never fails."""
     try:
@@ -153,14 +153,14 @@ def logout(
 
 
 @router.post("/logout-all", status_code=204, responses=UNAUTHORIZED)
-def logout_all(user: SessionUser, db: Annotated[Database, Depends(get_db)]) -> Response:
+def logout_all(user: SessionUser, db: Db) -> Response:
     """End every session of your account on every device (personal access tokens stay valid)."""
     end_all_sessions(db, user.id)
     return Response(status_code=204)
 
 
 @router.get("/whoami", responses=UNAUTHORIZED)
-def whoami(user: CurrentUser, db: Annotated[Database, Depends(get_db)]) -> WhoAmI:
+def whoami(user: CurrentUser, db: Db) -> WhoAmI:
     """The logged-in user and their projects with roles."""
     with db.session() as s:
         rows = s.execute(

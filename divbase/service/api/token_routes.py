@@ -10,14 +10,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path
+from fastapi import APIRouter, HTTPException, Path
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import func, select
 
 from divbase.adapters.database import Database
 from divbase.adapters.tables import PersonalAccessTokenRow, ProjectRow, UserRow
 from divbase.core.roles import ROLES
-from divbase.service.api.deps import SessionUser, get_db, get_settings, resolve_access
+from divbase.service.api.deps import Db, SessionUser, Settings, resolve_access
 from divbase.service.api.errors import ErrorBody
 from divbase.service.security import new_personal_token
 from divbase.service.settings import ServiceSettings
@@ -115,8 +115,8 @@ def _check_room(db: Database, user: UserRow, name: str, settings: ServiceSetting
 def create(
     body: TokenRequest,
     user: SessionUser,
-    db: Annotated[Database, Depends(get_db)],
-    settings: Annotated[ServiceSettings, Depends(get_settings)],
+    db: Db,
+    settings: Settings,
 ) -> NewToken:
     """Create a token; its secret is in the response and nowhere else."""
     _check_room(db, user, body.name, settings)
@@ -144,9 +144,7 @@ def create(
 
 
 @router.get("", responses=ERRORS)
-def list_tokens(
-    user: SessionUser, db: Annotated[Database, Depends(get_db)], include_revoked: bool = False
-) -> list[TokenInfo]:
+def list_tokens(user: SessionUser, db: Db, include_revoked: bool = False) -> list[TokenInfo]:
     """Your tokens, newest first (active ones unless `include_revoked`)."""
     query = select(PersonalAccessTokenRow).where(PersonalAccessTokenRow.user_id == user.id)
     if not include_revoked:
@@ -158,9 +156,7 @@ def list_tokens(
 
 
 @router.delete("/{token_id}", responses=ERRORS)
-def revoke(
-    token_id: Annotated[int, Path(ge=1)], user: SessionUser, db: Annotated[Database, Depends(get_db)]
-) -> TokenInfo:
+def revoke(token_id: Annotated[int, Path(ge=1)], user: SessionUser, db: Db) -> TokenInfo:
     """Revoke one of your tokens; it stops working at once. Revoking twice is harmless."""
     with db.session() as s:
         row = s.get(PersonalAccessTokenRow, token_id)
