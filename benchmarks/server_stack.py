@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg2  # type: ignore[import-untyped]
 import redis
 from common import REPO
 
@@ -24,10 +23,10 @@ sys.path.insert(0, str(REPO))
 from divbase.adapters.database import Database
 from divbase.adapters.s3_bucket import client_from, create_bucket
 from divbase.service import admin
+from tests.conftest import fresh_database
 from tests.e2e.stack import Stack, free_port
 from tests.s3server import SeaweedServer
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 REDIS_HOST = "redis://127.0.0.1:6379"
 EMAIL = "bench@example.org"
 PASSWORD = "bench-password-123"
@@ -41,23 +40,6 @@ FILES = {  # every sample of the TSV must be in some VCF, or the metadata query 
 
 
 # -- the stack ---------------------------------------------------------------------------------
-
-
-@contextmanager
-def database() -> Iterator[str]:
-    """A fresh PostgreSQL database; yields its SQLAlchemy URL and drops it afterwards."""
-    name = f"divbase_bench_{secrets.token_hex(5)}"
-    conn = psycopg2.connect(PG_ADMIN)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute(f'CREATE DATABASE "{name}"')
-        yield f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with conn.cursor() as cur:
-            cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
-            cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.close()
 
 
 @contextmanager
@@ -85,7 +67,7 @@ class Service:
 def service(root: Path, concurrency: int) -> Iterator[Service]:
     """The whole stack with an admin user who manages project `bench` (files uploaded)."""
     with ExitStack() as stack_cm:
-        db_url = stack_cm.enter_context(database())
+        db_url = stack_cm.enter_context(fresh_database("divbase_bench"))
         broker = stack_cm.enter_context(redis_db())
         s3 = stack_cm.enter_context(SeaweedServer())
         port = free_port()

@@ -112,10 +112,10 @@ def fresh_database(prefix: str = "divbase_test") -> Iterator[str]:
             cur.execute(f'CREATE DATABASE "{name}"')
         base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg2://")
         yield f"{base}/{name}"
+    finally:
         with admin.cursor() as cur:
             cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
             cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
-    finally:
         admin.close()
 
 

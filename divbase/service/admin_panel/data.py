@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 from starlette.requests import Request
-from starlette_admin import DateTimeField, IntegerField, StringField, TextAreaField
+from starlette_admin import BaseField, DateTimeField, IntegerField, StringField, TextAreaField
 from starlette_admin.exceptions import FormValidationError
 
 from divbase.adapters.tables import ProjectVersionRow, VcfFileRow, VcfSkippedRow
@@ -26,15 +26,22 @@ from divbase.service.admin_panel.common import (
 )
 
 
+def _object_fields() -> list[BaseField]:
+    """The columns that name a bucket object version, first in both dimensions views."""
+    return [
+        IntegerField("id", label="ID"),
+        project_field(),
+        StringField("key", label="File"),
+        StringField("version", label="S3 version"),
+    ]
+
+
 class VcfFileView(ReadOnlyView):
     """One row per indexed VCF object version (what `dimensions-update` recorded)."""
 
     def __init__(self) -> None:
         fields = [
-            IntegerField("id", label="ID"),
-            project_field(),
-            StringField("key", label="File"),
-            StringField("version", label="S3 version"),
+            *_object_fields(),
             IntegerField("size", label="Bytes"),
             IntegerField("variant_count", label="Variants"),
             IntegerField("sample_count", label="Samples"),
@@ -51,10 +58,7 @@ class VcfSkippedView(ReadOnlyView):
 
     def __init__(self) -> None:
         fields = [
-            IntegerField("id", label="ID"),
-            project_field(),
-            StringField("key", label="File"),
-            StringField("version", label="S3 version"),
+            *_object_fields(),
             TextAreaField("reason"),
             DateTimeField("updated_at", label="Checked"),
         ]
