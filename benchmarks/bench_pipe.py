@@ -56,6 +56,7 @@ class Case:
     target: float  # divbase (sequential or default jobs) / hand
     hand_par: Pipeline | None = None
     jobs: list[int | None] = field(default_factory=lambda: [None])  # divbase --jobs variants
+    check_against: str = "hand"  # whose records divbase must reproduce ("hand_par" when hand is wrong)
 
 
 @dataclass
@@ -129,6 +130,8 @@ def make_cases(p: gen_vcf.Params, data: Path, jobs: int) -> list[Case]:
     single, single_r = resolve(whole, wanted), resolve(whole, wanted, region)
     concat, concat_r = resolve(by_contig, wanted), resolve(region_file, wanted, region)
     merge, merge_r = resolve(by_group, wanted), resolve(by_group, wanted, region)
+    maf = ("-q", "0.05:minor")
+    merge_q = pl.Query(merge.files, merge.samples, None, maf)
     passing = pl.Query([north], [header_samples(north)])
     single_par = partial(pl.hand_single_par, single, contigs=p.contig_names, jobs=jobs)
     hand, hand_concat, hand_merge = pl.hand_single, pl.hand_concat, pl.hand_merge
@@ -141,6 +144,8 @@ def make_cases(p: gen_vcf.Params, data: Path, jobs: int) -> list[Case]:
         Case("merge", "by_group", merge, by_file, "view -s", partial(hand_merge, merge), 1.15,
              partial(pl.hand_merge_streamed, merge), both),
         Case("merge-region", "by_group", merge_r, by_file, view_r, partial(hand_merge, merge_r), 1.2),
+        Case("merge-maf", "by_group", merge_q, by_file, "view -s -q 0.05:minor", partial(hand_merge, merge_q),
+             1.15, partial(pl.hand_merge_then_filter, merge_q), check_against="hand_par"),
         Case("pass-through", "by_group", passing, ["--tsv-filter", "Area:North"], "view -s",
              partial(pl.hand_pass_through, passing), 1.10),
     ]  # fmt: skip
@@ -203,13 +208,13 @@ def measure(case: Case, bucket: Path, runs: Path, reps: int, with_divbase: bool)
         if case.hand_par is not None:
             run_reference(case.hand_par, runs / "hand_par.vcf.gz", runs / "work_par", res.hand_par)
         run_reference(partial(pl.upstream, case.query), runs / "upstream.vcf.gz", runs / "work_up", res.upstream)
-    res.check = compare_outputs(runs)
+    res.check = compare_outputs(runs, case.check_against)
     return res
 
 
-def compare_outputs(runs: Path) -> str:
-    """'same' if every output has the hand output's records; else which differ and how."""
-    reference = runs / "hand.vcf.gz"
+def compare_outputs(runs: Path, against: str = "hand") -> str:
+    """'same' if every output has the reference's records; else which differ and how."""
+    reference = runs / f"{against}.vcf.gz"
     want = records_md5(reference)
     others = sorted(p for p in runs.glob("*.vcf.gz") if p != reference)
     problems = []

@@ -31,9 +31,11 @@ class Query:
     files: list[Path]
     samples: list[list[str]]
     region: str | None = None
+    filters: tuple[str, ...] = ()
+    """Record filters of the query (e.g. `-q 0.05:minor`): per file in the per-file plans."""
 
     def region_args(self) -> list[str]:
-        return ["-r", self.region] if self.region else []
+        return [*(["-r", self.region] if self.region else []), *self.filters]
 
 
 def sample_files(q: Query, work: Path) -> list[Path]:
@@ -116,6 +118,21 @@ def hand_merge(q: Query, out: Path, work: Path) -> None:
         run([BCFTOOLS, "view", "-S", s, *q.region_args(), "-Ob", "-o", temp, vcf])
         index(temp)
     run([BCFTOOLS, "merge", "-Oz", "-o", out, *temps])
+    index(out)
+
+
+def hand_merge_then_filter(q: Query, out: Path, work: Path) -> None:
+    """M1F: per-file `view -S Qg [-r R] -Ob`, index each, `merge -Ou | view FILTERS -Oz`, index: the
+    filters see the merged samples (what divbase does for sample-dependent filters)."""
+    samples = sample_files(q, fresh(work))
+    temps = [work / f"t_{i}.bcf" for i in range(len(q.files))]
+    region = ["-r", q.region] if q.region else []
+    for s, temp, vcf in zip(samples, temps, q.files, strict=True):
+        run([BCFTOOLS, "view", "-S", s, *region, "-Ob", "-o", temp, vcf])
+        index(temp)
+    merged = work / "merged.ubcf"
+    run([BCFTOOLS, "merge", "-Ou", "-o", merged, *temps])
+    run([BCFTOOLS, "view", *q.filters, "-Oz", "-o", out, merged])
     index(out)
 
 

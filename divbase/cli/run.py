@@ -139,6 +139,8 @@ def finish(spec: TaskSpec, outcome: Outcome, as_json: bool) -> int:
         report_error(outcome.error, as_json=False)
         return 1
     assert outcome.result is not None
+    for warning in outcome.warnings:
+        typer.echo(f"Warning: {warning}", err=True)
     if not as_json:
         typer.echo(spec.render(outcome.result))
     info(f"Task {outcome.task_number}: {outcome.status}. Details: divbase task-history id {outcome.task_number}")

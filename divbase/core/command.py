@@ -86,35 +86,6 @@ class Command:
                 args[0:0] = chosen
         return ["view", *args]
 
-    def region_scaffolds(self) -> list[str] | None:
-        """Scaffold names of every `-r` value, first-seen order; None without `-r`."""
-        values = [v for s in self.segments for name, v in s.pairs() if name == "-r" and v is not None]
-        if not values:
-            return None
-        names: dict[str, None] = {}
-        for value in values:
-            for item in value.split(","):
-                name = _scaffold(item.strip())
-                if name:
-                    names.setdefault(name, None)
-        return list(names)
-
-    @property
-    def has_regions(self) -> bool:
-        return any(name == "-r" for s in self.segments for name, _ in s.pairs())
-
-    @property
-    def filters_records(self) -> bool:
-        """True when any option (placeholder aside) can drop or change records or columns."""
-        return any(name not in table.HEADER_ONLY_EFFECT for s in self.segments for name, _ in s.pairs())
-
-
-def _scaffold(item: str) -> str:
-    """'chr1:1-2' -> 'chr1'; '{chr:1}:1-2' -> 'chr:1' (bcftools brace form)."""
-    if item.startswith("{") and "}" in item:
-        return item[1 : item.index("}")]
-    return item.split(":", 1)[0]
-
 
 def parse_command(text: str, *, all_samples: bool = False) -> Command:
     """Validate `text` and return its canonical form; raise CommandRejected listing every problem."""

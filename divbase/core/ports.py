@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -54,3 +55,29 @@ class Bucket(Protocol):
     def put_bytes(self, data: bytes, key: str) -> ObjectInfo: ...
 
     def delete(self, key: str) -> None: ...
+
+
+class BcftoolsRunner(Protocol):
+    """Runs bcftools with an argv list (never a shell); errors become divbase errors."""
+
+    def run(
+        self,
+        args: Sequence[str],
+        *,
+        operation: str,
+        target: str,
+        cwd: Path | None = None,
+        stdout: Path | None = None,
+    ) -> str:
+        """Run `bcftools *args`; return its stdout ("" when `stdout` names a file to write)."""
+        ...
+
+    def stop_all(self) -> None:
+        """Kill every bcftools process this runner started that is still running."""
+        ...
+
+    def version(self) -> str: ...
+
+    def busy_seconds(self, since: float) -> float:
+        """Seconds since the monotonic time `since` during which a bcftools process ran."""
+        ...

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import time
 from datetime import UTC, datetime
@@ -13,19 +12,12 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from divbase import __version__
 from divbase.adapters.pipe_exec import Executor, Input
-from divbase.core.command import Command, parse_command
+from divbase.core.command import parse_command
 from divbase.core.dimensions import RESULT_PREFIX
 from divbase.core.errors import InvalidInput, TaskError
 from divbase.core.metadata import parse_filter
-from divbase.core.plan import (
-    Part,
-    all_parts,
-    build,
-    check_combinable,
-    parts_for_samples,
-    prune_by_region,
-    unknown_samples,
-)
+from divbase.core.plan import Part, all_parts, build, copy_candidates, parts_for_samples, unknown_samples
+from divbase.core.regions import prune_by_region
 from divbase.tasks.common import filter_samples, fresh_dimensions
 from divbase.tasks.context import TaskContext
 from divbase.tasks.registry import CliExtra, TaskSpec, register
@@ -69,6 +61,8 @@ class BcftoolsPipeResult(BaseModel):
     provenance_file: str
     samples: list[str]
     files: list[str]
+    records: int = Field(0, description="Variant records in the result.")
+    warnings: list[str] = Field(default_factory=list)
     status: str = "completed"
 
 
@@ -93,26 +87,31 @@ def run(ctx: TaskContext, kw: BcftoolsPipeRequest) -> BcftoolsPipeResult:
 def _query(ctx: TaskContext, kw: BcftoolsPipeRequest) -> BcftoolsPipeResult:
     began = time.monotonic()
     command = parse_command(kw.command, all_samples=kw.all_samples)
-    parts = _select(ctx, kw)
-    parts = prune_by_region(parts, command.region_scaffolds())
-    check_combinable(parts)
-    plan = build(parts, _region_orders(command))
-    ctx.log(f"Files: {', '.join(p.file.key for p in plan.parts)}")
-    ctx.log(f"Combine: {len(plan.groups)} group(s); sort needed: {plan.sort}")
+    parts, warnings = prune_by_region(_select(ctx, kw), command)
     objects = {o.key: o for o in ctx.bucket.list()}
-    inputs = []
-    for p in plan.parts:
-        path = ctx.bucket.fetch(p.file.key, ctx.workdir)
-        obj = objects[p.file.key]
-        check = functools.partial(ctx.indexes.rows_ok, obj, path, len(p.file.samples))
-        inputs.append(Input(path, ctx.indexes.ensure(obj, path), check))
+    paths = {p.file.key: ctx.bucket.fetch(p.file.key, ctx.workdir) for p in parts}
+    sample_counts = {p.file.key: len(p.file.samples) for p in parts}
+    copyable = [
+        key
+        for key in copy_candidates(parts, command)
+        if ctx.indexes.rows_ok(objects[key], paths[key], sample_counts[key])
+    ]
+    plan = build(parts, command, ctx.jobs, copyable)
+    ctx.log(f"Files: {', '.join(p.file.key for p in plan.parts)}")
+    ctx.log(f"Plan: {len(plan.units)} unit(s), then {len(plan.combine)} combine step(s)")
+    inputs = [Input(paths[p.file.key], ctx.indexes.ensure(objects[p.file.key], paths[p.file.key])) for p in plan.parts]
     local = ctx.workdir / "result.vcf.gz"
-    Executor(ctx.bcftools, ctx.workdir, ctx.jobs, ctx.log).run(plan, command, inputs, local)
+    records = Executor(ctx.bcftools, ctx.workdir, ctx.jobs, ctx.log).run(plan, inputs, local)
+    if records == 0:
+        warnings.append("The result holds no records: no variant of the selected files passed the query.")
+    for warning in warnings:
+        ctx.log(f"Warning: {warning}")
     key = f"{RESULT_PREFIX}{ctx.task_number}.vcf.gz"
     ctx.bucket.put_file(local, key)
     ctx.bucket.put_file(Path(f"{local}.csi"), f"{key}.csi")
-    samples = list(dict.fromkeys(s for p in plan.parts for s in p.out_samples))
+    samples = list(plan.samples)
     provenance = _provenance(ctx, kw, plan.parts, objects, samples)
+    provenance["records"] = records
     provenance["timing"] = _timing(ctx, began)
     ctx.log("Timing: " + ", ".join(f"{k} {v:.3f} s" for k, v in provenance["timing"].items()))
     ctx.bucket.put_bytes(json.dumps(provenance, indent=2).encode(), f"{key}.json")
@@ -123,6 +122,8 @@ def _query(ctx: TaskContext, kw: BcftoolsPipeRequest) -> BcftoolsPipeResult:
         provenance_file=f"{key}.json",
         samples=samples,
         files=[p.file.key for p in plan.parts],
+        records=records,
+        warnings=warnings,
     )
 
 
@@ -141,22 +142,16 @@ def _select(ctx: TaskContext, kw: BcftoolsPipeRequest) -> list[Part]:
                 f"No samples match the metadata filter '{kw.tsv_filter}' ({found.query_message}).",
                 "Check the filter with 'divbase run sample-metadata-query'.",
             )
-        return parts_for_samples(found.dims, found.sample_ids)
+        return parts_for_samples(found.dims.files, found.sample_ids)
     dims = fresh_dimensions(ctx)
     if kw.samples is not None:
-        if missing := unknown_samples(dims, kw.samples):
+        if missing := unknown_samples(dims.files, kw.samples):
             raise TaskError(
                 f"The following sample IDs were not found in the project's dimensions index: {', '.join(missing)}.",
                 "List samples with 'divbase dimensions show --unique-samples'.",
             )
-        return parts_for_samples(dims, kw.samples)
-    return all_parts(dims)
-
-
-def _region_orders(command: Command) -> list[list[str]]:
-    """Contigs of each segment's `-r`, in list order (bcftools emits indexed regions in that order)."""
-    single = (Command(command.text, (seg,)).region_scaffolds() for seg in command.segments)
-    return [order for order in single if order]
+        return parts_for_samples(dims.files, kw.samples)
+    return all_parts(dims.files)
 
 
 def _provenance(
@@ -214,8 +209,8 @@ def _bcftools_version(ctx: TaskContext) -> str:
 
 def render(result: BcftoolsPipeResult) -> str:
     return (
-        f"Output file ready: {result.output_file} ({len(result.samples)} samples from "
-        f"{len(result.files)} file(s)); log: {result.log_file}"
+        f"Output file ready: {result.output_file} ({result.records} records, {len(result.samples)} samples "
+        f"from {len(result.files)} file(s)); log: {result.log_file}"
     )
 
 

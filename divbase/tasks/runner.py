@@ -27,9 +27,15 @@ class Outcome:
         body: dict[str, Any] = {"task_id": self.task_number, "status": self.status}
         if self.result is not None:
             body["result"] = self.result.model_dump(mode="json")
+        body["warnings"] = list(self.warnings)
         if self.error is not None:
             body["error"] = error_dict(self.error)
         return body
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the user must see next to a successful result (a result model's `warnings` field)."""
+        return list(getattr(self.result, "warnings", None) or [])
 
 
 def error_dict(error: BaseException) -> dict[str, Any]:

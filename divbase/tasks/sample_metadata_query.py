@@ -34,7 +34,7 @@ class SampleMetadataQueryResult(BaseModel):
 
 def run(ctx: TaskContext, kw: SampleMetadataQueryRequest) -> SampleMetadataQueryResult:
     found = filter_samples(ctx, kw.tsv_filter, kw.metadata_tsv_name)
-    parts = parts_for_samples(found.dims, found.sample_ids)
+    parts = parts_for_samples(found.dims.files, found.sample_ids)
     pairs = [SampleFile(sample=s, filename=p.file.key) for p in parts for s in p.out_samples]
     return SampleMetadataQueryResult(
         unique_sample_ids=found.sample_ids,

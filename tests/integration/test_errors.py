@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import divbase
+from tests.conftest import divbase, records
 from tests.fixture_sets import FIRST_10, HOM, LAST_10
+from tests.integration.upstream import header_samples
 
 pytestmark = pytest.mark.integration
 
@@ -128,9 +130,9 @@ def test_sample_metadata_query_results(indexed_project: Callable[..., Path]) -> 
     assert "Unique Sample IDs: []" in r.stdout and "No samples match your query filters." in r.stdout
 
 
-def test_region_with_no_files_fails_with_log(indexed_project: Callable[..., Path]) -> None:
+def test_region_on_no_indexed_contig_succeeds_empty_with_a_warning(indexed_project: Callable[..., Path]) -> None:
     root = indexed_project(QUERY)
-    code, _out, err = pipe(
+    code, out, err = pipe(
         root,
         "--json",
         "--tsv-filter",
@@ -138,13 +140,16 @@ def test_region_with_no_files_fails_with_log(indexed_project: Callable[..., Path
         "--command",
         "view -r 100000:15000000-25000000",
     )
-    assert code == 1
-    assert "there are no VCF files in the project that fulfill the query" in err
-    logs = sorted(root.glob("result_of_job_*.log"))
-    assert len(logs) == 1 and not list(root.glob("result_of_job_*.vcf.gz"))
-    log = logs[0].read_text()
-    assert "Job Status: FAILURE" in log and "TaskError" in log and "fulfill the query" in log
-    assert history(root)[0]["state"] == "FAILURE"
+    assert code == 0, err
+    body = json.loads(out)
+    warning = "No selected VCF file has records on contig(s) '100000' named by -r"
+    assert any(w.startswith(warning) for w in body["warnings"]) and warning in err
+    assert any("holds no records" in w for w in body["warnings"])
+    result = body["result"]
+    assert result["records"] == 0 and len(result["samples"]) > 0
+    lines = records(root / result["output_file"])
+    assert lines[-1].startswith("#CHROM") and lines[-1].rstrip("\n").split("\t")[9:] == result["samples"]
+    assert history(root)[0]["state"] == "SUCCESS"
 
 
 def test_malformed_records_fail_the_task(indexed_project: Callable[..., Path]) -> None:
@@ -162,11 +167,18 @@ def test_partly_overlapping_sample_sets_are_refused(indexed_project: Callable[..
     assert QUERY[0] in err and "break_merge" in err
 
 
-def test_reordered_sample_sets_are_refused(indexed_project: Callable[..., Path]) -> None:
-    root = indexed_project([f"{HOM}.4_with_edits_to_change_sample_order.vcf.gz", f"{HOM}.1.vcf.gz"])
-    code, _, err = pipe(root, "--all-samples", "--command", "view -v snps")
-    assert code == 1
-    assert "identical elements but different order" in err
+def test_reordered_sample_sets_concatenate_in_the_first_files_order(indexed_project: Callable[..., Path]) -> None:
+    """Same samples in another header order: both are subset with one explicit column order, then joined."""
+    first, second = f"{HOM}.1.vcf.gz", f"{HOM}.4_with_edits_to_change_sample_order.vcf.gz"
+    root = indexed_project([second, first])
+    code, out, err = pipe(root, "--json", "--all-samples", "--command", "view -v snps")
+    assert code == 0, err
+    result = json.loads(out)["result"]
+    lines = records(root / result["output_file"])
+    columns = lines[0].rstrip("\n").split("\t")[9:]
+    assert columns == header_samples(root / first)  # key order: the HOM.1 file comes first
+    assert sorted(columns) == sorted(header_samples(root / second)) and columns != header_samples(root / second)
+    assert result["records"] == len(lines) - 1 > 0
 
 
 def test_unknown_explicit_samples(indexed_project: Callable[..., Path]) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from divbase.core import command_options as table
 from divbase.core.command import Command, Segment, parse_command, split_segments
+from divbase.core.regions import named_contigs
 
 SAMPLES = ["S1", "S2"]
 
@@ -125,26 +126,8 @@ def test_sample_names_that_look_like_options_stay_values() -> None:
         ("view --regions=1:1-1000,,2", ["1", "2"]),
     ],
 )
-def test_region_scaffolds(text: str, expected: list[str] | None) -> None:
-    command = parse_command(text)
-    assert command.region_scaffolds() == expected
-    assert command.has_regions is (expected is not None)
-
-
-@pytest.mark.parametrize(
-    ("text", "filters"),
-    [
-        ("view -s", False),
-        ("view -s --no-version", False),
-        ("view --with-header; view -s", False),
-        ("view -s -r 1", True),
-        ("view -G", True),
-        ("view -G", True),
-        ("view -i 'QUAL>1'", True),
-    ],
-)
-def test_filters_records(text: str, filters: bool) -> None:
-    assert parse_command(text).filters_records is filters
+def test_named_contigs(text: str, expected: list[str] | None) -> None:
+    assert named_contigs(parse_command(text), []) == expected
 
 
 @pytest.mark.parametrize(
