@@ -4,8 +4,6 @@ derived from the request model."""
 from __future__ import annotations
 
 import inspect
-import os
-import shutil
 import types
 from collections.abc import Callable
 from pathlib import Path
@@ -15,13 +13,24 @@ import typer
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
+from divbase.cli import result_output
 from divbase.cli.output import bucket_dir, bucket_dir_option, emit_json, info, json_option, progress, report_error
 from divbase.core.errors import InvalidInput
 from divbase.tasks.registry import TaskSpec, tasks
 from divbase.tasks.runner import Outcome
 
 KW = inspect.Parameter.KEYWORD_ONLY
-COMMON = ("bucket_dir", "json_out", "output", "jobs", "project", "wait", "timeout", "cancel_on_interrupt")
+COMMON = (
+    "bucket_dir",
+    "json_out",
+    "output",
+    "output_type",
+    "jobs",
+    "project",
+    "wait",
+    "timeout",
+    "cancel_on_interrupt",
+)
 
 
 def option_type(annotation: Any) -> Any:
@@ -50,8 +59,17 @@ def task_parameters(spec: TaskSpec) -> list[inspect.Parameter]:
         params.append(inspect.Parameter(extra.name, KW, default=option, annotation=extra.kind | None))
     params.append(inspect.Parameter("json_out", KW, default=json_option(), annotation=bool))
     if spec.result_file is not None:
-        option = typer.Option(None, "--output", "-o", help="Also write the result file (and its index) to PATH.")
-        params.append(inspect.Parameter("output", KW, default=option, annotation=Path | None))
+        output = typer.Option(
+            None,
+            "--output",
+            "-o",
+            help="Also write the result to PATH (outside the bucket; '-' for stdout), in the format of -O or of "
+            "PATH's extension (.vcf.gz, .bcf: with a .csi index; .vcf). Samples are in header order, files in "
+            "key order.",
+        )
+        kind = typer.Option(None, "--output-type", "-O", help="Output type for -o: z, b, v or u (as bcftools).")
+        params.append(inspect.Parameter("output", KW, default=output, annotation=Path | None))
+        params.append(inspect.Parameter("output_type", KW, default=kind, annotation=str | None))
     return params
 
 
@@ -99,38 +117,26 @@ def command_for(spec: TaskSpec, params: list[inspect.Parameter], body: Callable[
     return command
 
 
+def output_target(values: dict[str, Any]) -> result_output.Target | None:
+    return result_output.resolve(values.get("output"), values.get("output_type"), values["json_out"])
+
+
 def run_local(spec: TaskSpec, values: dict[str, Any]) -> int:
     from divbase.local import LocalProject
 
     request = build_request(spec, values)
-    project = LocalProject(bucket_dir(values["bucket_dir"]), values["jobs"])
+    root = bucket_dir(values["bucket_dir"])
+    target = output_target(values)
+    result_output.refuse_inside(target, root)
+    project = LocalProject(root, values["jobs"])
     with progress(f"Running {spec.cli_name} in {project.root} ..."):
         outcome = project.run(spec, request)
-    if values.get("output") is not None and outcome.result is not None and spec.result_file is not None:
-        copy_result(project.root / spec.result_file(outcome.result), values["output"])
-    return finish(spec, outcome, values["json_out"])
+    if target is not None and outcome.result is not None and spec.result_file is not None:
+        result_output.write(project.root / spec.result_file(outcome.result), target, project.bcftools)
+    return finish(spec, outcome, values["json_out"], to_stdout=target is not None and target.path is None)
 
 
-def copy_result(source: Path, target: Path) -> None:
-    """Copy the result and its index to `target`, each through a temp file and a rename (never partial)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    index = Path(f"{source}.csi")
-    if index.exists():
-        atomic_copy(index, Path(f"{target}.csi"))
-    atomic_copy(source, target)
-    info(f"Wrote {target}")
-
-
-def atomic_copy(source: Path, target: Path) -> None:
-    tmp = target.with_name(f".{target.name}.divbase-tmp")
-    try:
-        shutil.copyfile(source, tmp)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def finish(spec: TaskSpec, outcome: Outcome, as_json: bool) -> int:
+def finish(spec: TaskSpec, outcome: Outcome, as_json: bool, to_stdout: bool = False) -> int:
     """Print the outcome (JSON or text) and return the exit code."""
     if as_json:
         emit_json(outcome.as_json())
@@ -142,7 +148,7 @@ def finish(spec: TaskSpec, outcome: Outcome, as_json: bool) -> int:
     for warning in outcome.warnings:
         typer.echo(f"Warning: {warning}", err=True)
     if not as_json:
-        typer.echo(spec.render(outcome.result))
+        typer.echo(spec.render(outcome.result), err=to_stdout)  # stdout holds the result itself with -o -
     info(f"Task {outcome.task_number}: {outcome.status}. Details: divbase task-history id {outcome.task_number}")
     return spec.exit_code(outcome.result)
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from divbase.cli import result_output
 from divbase.cli.output import emit_json, info, progress
 from divbase.cli.remote import Api, Config
-from divbase.core.errors import DivbaseError, TaskError
+from divbase.core.errors import DivbaseError, InvalidInput, TaskError
 from divbase.tasks.registry import TaskSpec
 from divbase.tasks.runner import Outcome
 
@@ -18,10 +20,16 @@ TIMED_OUT = 124
 
 
 def submit_remote(spec: TaskSpec, values: dict[str, Any]) -> int:
-    from divbase.cli.run import build_request, finish
+    from divbase.cli.run import build_request, finish, output_target
 
     request = build_request(spec, values)
     spec.precheck(request)
+    target = output_target(values)
+    if target is not None and not values["wait"]:
+        raise InvalidInput(
+            "-o/--output needs --wait: the result exists only once the task has finished.",
+            ("Add --wait, or fetch it later with 'divbase files download result_of_job_<id>.vcf.gz'."),
+        )
     config = Config.load()
     project = config.project(values["project"])
     api = Api(config.url)
@@ -59,9 +67,22 @@ def submit_remote(spec: TaskSpec, values: dict[str, Any]) -> int:
         info(f"Task {number} did not finish within {values['timeout']} s; it keeps running on the server.")
         return TIMED_OUT
     outcome = _outcome(spec, number, row)
-    if outcome.result is not None and values.get("output") and spec.result_file is not None:
-        download(api, project, spec.result_file(outcome.result), values["output"])
-    return finish(spec, outcome, values["json_out"])
+    if target is not None and outcome.result is not None and spec.result_file is not None:
+        fetch_result(api, project, spec.result_file(outcome.result), target)
+    return finish(spec, outcome, values["json_out"], to_stdout=target is not None and target.path is None)
+
+
+def fetch_result(api: Api, project: str, key: str, target: result_output.Target) -> None:
+    """Download the result (checksum verified), then write it to the `-o` target in its format."""
+    if target.path is not None and target.fmt == "z":
+        download(api, project, key, target.path)
+        return
+    from divbase.adapters.bcftools import Bcftools
+
+    with tempfile.TemporaryDirectory(prefix="divbase-result-") as tmp:
+        local = Path(tmp) / "result.vcf.gz"
+        download(api, project, key, local)
+        result_output.write(local, target, Bcftools.from_env())
 
 
 def wait_for(api: Api, number: int, timeout: float) -> dict[str, Any] | None:

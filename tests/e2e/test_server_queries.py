@@ -4,6 +4,7 @@ Celery, PostgreSQL, Redis and SeaweedFS."""
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -91,6 +92,20 @@ def test_submit_wait_equals_run(
     assert local.code == 0, local.stderr
     assert records(remote_out) == records(local_out)
     assert Path(f"{remote_out}.csi").exists()
+
+
+def test_submit_writes_the_output_type_asked_for(world: World, fixtures: Path, tmp_path: Path) -> None:
+    name, files, query = CASES[0]
+    project = new_project(world, f"{name}-bcf", {f: fixtures / f for f in files})
+    assert world.cli("submit", "dimensions-update", "--project", project, "--wait").code == 0
+    early = world.cli("submit", "bcftools-pipe", "--project", project, "-o", str(tmp_path / "x.bcf"), *query)
+    assert early.code == 2 and "-o/--output needs --wait" in early.stderr
+    out = tmp_path / "result.bcf"
+    run = world.cli("submit", "bcftools-pipe", "--project", project, "--wait", "-o", str(out), *query)
+    assert run.code == 0, run.stderr
+    assert out.read_bytes()[:3] == b"\x1f\x8b\x08" and Path(f"{out}.csi").exists()  # BGZF-compressed BCF
+    text = subprocess.run(["bcftools", "view", str(out)], capture_output=True, text=True, check=True).stdout
+    assert text.startswith("##fileformat=VCF") and [line for line in text.splitlines() if not line.startswith("#")]
 
 
 def test_sample_metadata_query_returns_its_result(world: World, fixtures: Path) -> None:
