@@ -16,6 +16,7 @@ from divbase.adapters.bcftools import Bcftools
 from divbase.adapters.database import Database
 from divbase.adapters.index_cache import IndexCache
 from divbase.adapters.local_bucket import LocalBucket
+from divbase.adapters.pipe_exec import Executor
 from divbase.core.errors import NotFound
 from divbase.tasks.context import TaskContext
 from divbase.tasks.registry import TaskSpec
@@ -93,6 +94,7 @@ class LocalProject:
             bucket=self.bucket,
             db=self.db,
             bcftools=self.bcftools,
+            executor=Executor(self.bcftools, workdir, self.jobs),
             indexes=IndexCache(self.state / "index", self.bcftools),
             project_id=self.project_id,
             project_name=self.root.name,

@@ -14,49 +14,47 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from divbase.core.contigs import regions_file
-from divbase.core.plan import RESULT, Plan, Step, Unit, source
+from divbase.core.plan import RESULT, Plan, PlanInput, Step, Unit, source
 from divbase.core.ports import BcftoolsRunner
 
 _SUFFIX = {"z": ".vcf.gz", "b": ".bcf", "u": ".ubcf"}
 _THREADED = ("merge", "concat", "view")
 
 
-@dataclass(frozen=True)
-class Input:
-    """An input object's local path and its (cached) index."""
+def link(item: PlanInput, workdir: Path, name: str) -> str:
+    """The input as `<workdir>/<name>.vcf.gz` with its index beside it (both symbolic links).
 
-    path: Path
-    index: Path
-
-    def link(self, workdir: Path, name: str) -> str:
-        """The input as `<workdir>/<name>.vcf.gz` with its index beside it (both symbolic links).
-
-        htslib adds the contigs an index knows but the header does not declare (a file without ##contig
-        lines) only when it finds the index next to the file, as upstream's re-indexed inputs have it;
-        with the index elsewhere (`##idx##`) writing BCF fails on such a file."""
-        link = workdir / f"{name}{''.join(self.path.suffixes[-2:]) or '.vcf.gz'}"
-        for target, at in ((self.path, link), (self.index, Path(f"{link}.csi"))):
-            at.unlink(missing_ok=True)
-            at.symlink_to(target.resolve())
-        return str(link)
+    htslib adds the contigs an index knows but the header does not declare (a file without ##contig
+    lines) only when it finds the index next to the file, as upstream's re-indexed inputs have it;
+    with the index elsewhere (`##idx##`) writing BCF fails on such a file."""
+    path = workdir / f"{name}{''.join(item.path.suffixes[-2:]) or '.vcf.gz'}"
+    for target, at in ((item.path, path), (item.index, Path(f"{path}.csi"))):
+        at.unlink(missing_ok=True)
+        at.symlink_to(target.resolve())
+    return str(path)
 
 
 @dataclass
 class Executor:
+    """The local plan executor: a thread pool of bcftools processes in one work directory."""
+
     bcftools: BcftoolsRunner
     workdir: Path
     jobs: int = 1
     log: Callable[[str], None] = lambda _line: None
     _paths: dict[str, str] = field(default_factory=dict)
 
-    def run(self, plan: Plan, inputs: Sequence[Input], result: Path) -> int:
+    def run(
+        self, plan: Plan, inputs: Sequence[PlanInput], result: Path, log: Callable[[str], None] | None = None
+    ) -> int:
         """Write the bgzipped result VCF and its CSI index (`<result>.csi`); return its record count."""
+        self.log = log or self.log
         if plan.copies_input:
             self.log("The selection covers the whole file with no filter: copying it unchanged.")
             shutil.copyfile(inputs[0].path, result)
             shutil.copyfile(inputs[0].index, f"{result}.csi")
             return self._count(result)
-        self._paths = {source(i): item.link(self.workdir, source(i)) for i, item in enumerate(inputs)}
+        self._paths = {source(i): link(item, self.workdir, source(i)) for i, item in enumerate(inputs)}
         self._paths[RESULT] = str(result)
         self._units(plan)
         for step in plan.combine:

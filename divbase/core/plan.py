@@ -24,6 +24,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from divbase.core import contigs as ctg
 from divbase.core.command import Command
@@ -38,6 +39,14 @@ RESULT = "result"
 def source(i: int) -> str:
     """The artifact name of input object `i` (its content unchanged)."""
     return f"in{i}"
+
+
+@dataclass(frozen=True)
+class PlanInput:
+    """Where an executor finds input `i` of a plan: the object's local content and its CSI index."""
+
+    path: Path
+    index: Path
 
 
 @dataclass(frozen=True)

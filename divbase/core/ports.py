@@ -6,7 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from divbase.core.dimensions import Dimensions, FileDims, Skipped
+    from divbase.core.plan import Plan, PlanInput
 
 
 @dataclass(frozen=True)
@@ -80,4 +86,38 @@ class BcftoolsRunner(Protocol):
 
     def busy_seconds(self, since: float) -> float:
         """Seconds since the monotonic time `since` during which a bcftools process ran."""
+        ...
+
+
+class IndexStore(Protocol):
+    """CSI indexes (and record-line checks) kept per object version, built on first use."""
+
+    def ensure(self, obj: ObjectInfo, local: Path) -> Path:
+        """The index of `obj` (whose content is at `local`), building it when missing."""
+        ...
+
+    def rows_ok(self, obj: ObjectInfo, local: Path, sample_count: int) -> bool:
+        """True when every record line of `obj` has the column count its header implies."""
+        ...
+
+
+class TaskStore(Protocol):
+    """What tasks read and write in the database: their own life and the dimensions index."""
+
+    def mark_started(self, task_id: str, worker: str) -> None: ...
+
+    def mark_done(self, task_id: str, status: str, result: dict[str, Any], traceback: str | None = None) -> None: ...
+
+    def dimensions(self, project_id: int) -> Dimensions: ...
+
+    def save_dimensions(self, project_id: int, files: Sequence[FileDims], skipped: Sequence[Skipped] = ()) -> None: ...
+
+    def forget(self, project_id: int, keys: list[str]) -> None: ...
+
+
+class PlanExecutor(Protocol):
+    """Runs a query plan (divbase.core.plan) to a bgzipped, indexed result VCF."""
+
+    def run(self, plan: Plan, inputs: Sequence[PlanInput], result: Path, log: Callable[[str], None]) -> int:
+        """Write `result` and `<result>.csi`; return the number of records."""
         ...

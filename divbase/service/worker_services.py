@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from divbase.adapters.bcftools import Bcftools
 from divbase.adapters.database import Database
 from divbase.adapters.index_cache import IndexCache
+from divbase.adapters.pipe_exec import Executor
 from divbase.core.ports import Bucket
 from divbase.local import default_jobs
 from divbase.service.settings import ServiceSettings
@@ -54,6 +55,7 @@ class WorkerServices:
             bucket=self.bucket(data["bucket_name"]),
             db=self.db,
             bcftools=self.bcftools,
+            executor=Executor(self.bcftools, workdir, default_jobs()),
             indexes=IndexCache(cache / "index", self.bcftools),
             project_id=data["project_id"],
             project_name=data["project_name"],

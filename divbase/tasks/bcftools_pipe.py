@@ -11,12 +11,11 @@ from typing import Any
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from divbase import __version__
-from divbase.adapters.pipe_exec import Executor, Input
 from divbase.core.command import parse_command
 from divbase.core.dimensions import RESULT_PREFIX
 from divbase.core.errors import InvalidInput, TaskError
 from divbase.core.metadata import parse_filter
-from divbase.core.plan import Part, all_parts, build, copy_candidates, parts_for_samples, unknown_samples
+from divbase.core.plan import Part, PlanInput, all_parts, build, copy_candidates, parts_for_samples, unknown_samples
 from divbase.core.regions import prune_by_region
 from divbase.tasks.common import filter_samples, fresh_dimensions
 from divbase.tasks.context import TaskContext
@@ -99,9 +98,11 @@ def _query(ctx: TaskContext, kw: BcftoolsPipeRequest) -> BcftoolsPipeResult:
     plan = build(parts, command, ctx.jobs, copyable)
     ctx.log(f"Files: {', '.join(p.file.key for p in plan.parts)}")
     ctx.log(f"Plan: {len(plan.units)} unit(s), then {len(plan.combine)} combine step(s)")
-    inputs = [Input(paths[p.file.key], ctx.indexes.ensure(objects[p.file.key], paths[p.file.key])) for p in plan.parts]
+    inputs = [
+        PlanInput(paths[p.file.key], ctx.indexes.ensure(objects[p.file.key], paths[p.file.key])) for p in plan.parts
+    ]
     local = ctx.workdir / "result.vcf.gz"
-    records = Executor(ctx.bcftools, ctx.workdir, ctx.jobs, ctx.log).run(plan, inputs, local)
+    records = ctx.executor.run(plan, inputs, local, ctx.log)
     if records == 0:
         warnings.append("The result holds no records: no variant of the selected files passed the query.")
     for warning in warnings:

@@ -1,4 +1,5 @@
-"""What a running task may use: ports to the bucket, database and bcftools, plus its identity."""
+"""What a running task may use: ports (Protocols in divbase.core.ports) to the bucket, the database,
+the index store and bcftools, plus its identity. Tasks never see a concrete adapter."""
 
 from __future__ import annotations
 
@@ -7,18 +8,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from divbase.adapters.bcftools import Bcftools
-    from divbase.adapters.database import Database
-    from divbase.adapters.index_cache import IndexCache
-    from divbase.core.ports import Bucket
+    from divbase.core.ports import BcftoolsRunner, Bucket, IndexStore, PlanExecutor, TaskStore
 
 
 @dataclass
 class TaskContext:
     bucket: Bucket
-    db: Database
-    bcftools: Bcftools
-    indexes: IndexCache
+    db: TaskStore
+    bcftools: BcftoolsRunner
+    indexes: IndexStore
+    executor: PlanExecutor
     project_id: int
     project_name: str
     task_number: int

@@ -21,7 +21,9 @@ def rec(contig: str, pos: int, calls: dict[str, str], rid: str = ".", ref: str =
 def bucket(
     root: Path, files: dict[str, tuple[Sequence[str], Sequence[str], list[Record], Sequence[str] | None]]
 ) -> Path:
-    """Write `key -> (header contigs, samples, records in file order, declared contigs or None)` and index."""
+    """Write `key -> (header contigs, samples, records in file order, declared contigs or None)` into
+    `<root>/bucket` and index them."""
+    root = root / "bucket"
     for key, (contigs, samples, rows, declare) in files.items():
         write_vcf(root / key, contigs, samples, rows, declare)
     update = divbase("run", "dimensions-update", "--bucket-dir", str(root))
