@@ -222,15 +222,16 @@ class _Builder:
         return Plan(self.parts, tuple(self.units), tuple(self.steps), self.order, samples)
 
     @property
-    def present(self) -> tuple[str, ...]:
-        """The output order restricted to contigs some input has records for (what `-R` lists)."""
+    def _all_regions(self) -> tuple[ctg.Region, ...] | None:
+        """Whole contigs some input has records for, in output order (what a combine step reads); None
+        when no input has records (bcftools refuses an empty regions file)."""
         held = {c for p in self.parts for c in p.file.scaffolds}
-        return tuple(c for c in self.order if c in held)
+        return ctg.whole(c for c in self.order if c in held) or None
 
     def _merge(self, outputs: list[str]) -> None:
         after = self.stages.after
         out = "merged" if after else RESULT
-        self.steps.append(Step(out, ("merge",), tuple(outputs), "u" if after else "z", regions=ctg.whole(self.present)))
+        self.steps.append(Step(out, ("merge",), tuple(outputs), "u" if after else "z", regions=self._all_regions))
         current = "merged"
         for n, view in enumerate(after):
             last = n == len(after) - 1
@@ -254,7 +255,7 @@ class _Builder:
             return name
         shared = self._shared_contigs(members)
         argv = ("concat", "--allow-overlaps", *(("--rm-dups", "exact") if shared else ()))
-        self.steps.append(Step(name, argv, tuple(outs), fmt, index, regions=ctg.whole(self.present)))
+        self.steps.append(Step(name, argv, tuple(outs), fmt, index, regions=self._all_regions))
         return name
 
     def _plain_concat_order(self, members: tuple[int, ...], samples: tuple[str, ...]) -> tuple[int, ...] | None:

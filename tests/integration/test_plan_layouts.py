@@ -180,3 +180,17 @@ def _text(path: Path) -> list[str]:
 
     with gzip.open(path, "rt") as handle:
         return [line.rstrip("\n") for line in handle]
+
+
+def test_files_without_records_give_an_empty_result_with_a_warning(tmp_path: Path) -> None:
+    root = bucket(
+        tmp_path,
+        {"a.vcf.gz": (["chr1"], ["A1"], [], None), "b.vcf.gz": (["chr1"], ["B1"], [], None)},
+    )
+    run = divbase(
+        "run", "bcftools-pipe", "--bucket-dir", str(root), "--json", "--all-samples", "--command", "view -c 1"
+    )
+    assert run.code == 0, run.stderr
+    body = run.json()
+    assert body["result"]["records"] == 0 and body["result"]["samples"] == ["A1", "B1"]
+    assert any("holds no records" in w for w in body["warnings"]) and "holds no records" in run.stderr
