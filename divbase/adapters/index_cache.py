@@ -49,8 +49,3 @@ class IndexCache:
         self.directory.mkdir(parents=True, exist_ok=True)
         (good if ok else bad).touch()
         return ok
-
-
-def indexed(path: Path, index: Path) -> str:
-    """The htslib spelling of a file with an index stored elsewhere."""
-    return f"{path}##idx##{index}"

@@ -89,6 +89,11 @@ class BcftoolsRunner(Protocol):
         ...
 
 
+def indexed(path: Path, index: Path) -> str:
+    """The htslib spelling of a file whose index is stored elsewhere (`path##idx##index`)."""
+    return f"{path}##idx##{index}"
+
+
 class IndexStore(Protocol):
     """CSI indexes (and record-line checks) kept per object version, built on first use."""
 

@@ -6,7 +6,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 from pydantic import BaseModel
 
-from divbase.adapters.index_cache import indexed
 from divbase.core.bcftools_errors import short_reason
 from divbase.core.dimensions import (
     SKIP_DIVBASE_RESULT,
@@ -17,7 +16,7 @@ from divbase.core.dimensions import (
     plan_update,
 )
 from divbase.core.errors import TaskError, VcfError
-from divbase.core.ports import ObjectInfo
+from divbase.core.ports import ObjectInfo, indexed
 from divbase.tasks.context import TaskContext
 from divbase.tasks.registry import TaskSpec, register
 
